@@ -1,0 +1,99 @@
+import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
+import type { ServerSocket } from '../src/socket.ts'
+import type { Transport } from '../src/transport.ts'
+
+// The few parts of Bun's API this adapter uses, declared here so the package builds
+// without Bun's type definitions.
+interface BunWebSocket {
+  data: ServerSocket<any>
+  send(data: string | Uint8Array): number
+  close(code?: number, reason?: string): void
+  terminate(): void
+  ping(): void
+  getBufferedAmount(): number
+  readonly extensions?: string
+}
+interface BunServer {
+  readonly port: number
+  readonly hostname: string
+  upgrade(request: Request, options: { headers?: HeadersInit; data: ServerSocket<any> }): boolean
+  stop(closeActiveConnections?: boolean): Promise<void> | void
+}
+declare const Bun: { serve(options: object): BunServer; env: Record<string, string | undefined> }
+
+class BunTransport implements Transport {
+  constructor(readonly ws: BunWebSocket) {}
+  send(data: string | Uint8Array): void {
+    this.ws.send(data)
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason)
+  }
+  terminate(): void {
+    this.ws.terminate()
+  }
+  ping(): void {
+    this.ws.ping()
+  }
+  get bufferedAmount(): number {
+    return this.ws.getBufferedAmount()
+  }
+  get extensions(): string {
+    return this.ws.extensions ?? ''
+  }
+}
+
+class BunRuntime extends Runtime<BunServer> {
+  readonly name = 'bun'
+
+  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, server: BunServer) {
+    if (server.upgrade(request, { headers, data: socket })) return undefined
+    return new Response('WebSocket upgrade failed', { status: 400 })
+  }
+
+  /** Bun's `websocket` handlers: one set per server, the socket rides on `ws.data`. */
+  handlers(maxPayloadLength: number) {
+    return {
+      maxPayloadLength,
+      // The core runs heartbeats, idle timeouts and the slow-consumer cap the same way
+      // on every runtime, so Bun's own versions are off.
+      idleTimeout: 0,
+      sendPings: false,
+      backpressureLimit: 2 ** 31 - 1,
+      closeOnBackpressureLimit: false,
+      perMessageDeflate: false,
+      open: (ws: BunWebSocket) => this.open(ws.data, new BunTransport(ws)),
+      message: (ws: BunWebSocket, message: string | Uint8Array) => ws.data.received(message),
+      pong: (ws: BunWebSocket) => ws.data.ponged(),
+      close: (ws: BunWebSocket, code: number, reason: string) => ws.data.detached(code, reason),
+    }
+  }
+}
+
+/**
+ * Serves a Hono app, WebSocket routes included, with `Bun.serve`.
+ *
+ * @example
+ * import { serve } from 'portsocket/bun'
+ * await serve(app, { port: 3000 })
+ */
+export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
+  const runtime = new BunRuntime()
+  const hostname = options.hostname ?? '0.0.0.0'
+  const server = Bun.serve({
+    port: options.port ?? (Number(Bun.env.PORT) || 3000),
+    hostname,
+    fetch: (request: Request, server: BunServer) => runtime.fetch(app, request, server),
+    websocket: runtime.handlers(options.maxMessageSize ?? 1024 * 1024),
+  })
+  return {
+    runtime: 'bun',
+    port: server.port,
+    hostname,
+    sockets: runtime.sockets,
+    async close(shutdown) {
+      await runtime.shutdown(shutdown)
+      await server.stop(true)
+    },
+  }
+}

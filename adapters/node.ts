@@ -1,0 +1,158 @@
+import { createServer, ServerResponse, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
+import { Context } from 'hono'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
+import type { ServerSocket } from '../src/socket.ts'
+import type { Transport } from '../src/transport.ts'
+
+type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
+
+const chosenProtocol = Symbol('portsocket.protocol')
+const socketFor = Symbol('portsocket.socket')
+type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any> }
+
+class NodeTransport implements Transport {
+  constructor(readonly ws: WebSocket) {}
+  send(data: string | Uint8Array): void {
+    this.ws.send(data)
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason)
+  }
+  terminate(): void {
+    this.ws.terminate()
+  }
+  ping(): void {
+    this.ws.ping()
+  }
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount
+  }
+  get extensions(): string {
+    return this.ws.extensions
+  }
+}
+
+class NodeRuntime extends Runtime<NodeEnv> {
+  readonly name = 'node'
+  readonly wss: WebSocketServer
+
+  constructor(maxPayload: number) {
+    super()
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload,
+      // ws would echo the client's first offer; only the core's choice may go back.
+      handleProtocols: (_offered, request: UpgradeRequest) => request[chosenProtocol] ?? false,
+    })
+    // Runs synchronously inside the handshake, before any frame can be read.
+    this.wss.on('connection', (ws, request: UpgradeRequest) => {
+      const socket = request[socketFor]
+      if (socket) this.#wire(socket, ws)
+    })
+  }
+
+  protected async accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv) {
+    const incoming = env.incoming as UpgradeRequest
+    incoming[chosenProtocol] = socket.protocol || undefined
+    incoming[socketFor] = socket
+    // @hono/node-server completes the handshake once its helper has claimed the request.
+    await upgradeWebSocket(new Context(request, { env }), {})
+    return new Response(null, { headers })
+  }
+
+  #wire(socket: ServerSocket<any>, ws: WebSocket): void {
+    ws.on('message', (data: Buffer, isBinary: boolean) => socket.received(isBinary ? data : data.toString()))
+    ws.on('pong', () => socket.ponged())
+    ws.on('close', (code: number, reason: Buffer) => socket.detached(code, reason.toString()))
+    // Protocol errors end in a close whose code the close hook reports, as on every
+    // runtime; ws only needs a listener so they are not thrown.
+    ws.on('error', ignore)
+    this.open(socket, new NodeTransport(ws))
+  }
+
+  /** Answers an upgrade the app refused with its full response, body included. */
+  async reject(incoming: IncomingMessage, response: Response): Promise<void> {
+    const socket = incoming.socket
+    if (socket.destroyed) return
+    const body = Buffer.from(await response.arrayBuffer())
+    const res = new ServerResponse(incoming)
+    res.assignSocket(socket)
+    res.shouldKeepAlive = false
+    const head: Record<string, string | string[]> = {}
+    response.headers.forEach((value, key) => {
+      if (key !== 'set-cookie') head[key] = value
+    })
+    const cookies = response.headers.getSetCookie()
+    if (cookies.length) head['set-cookie'] = cookies
+    head['content-length'] = String(body.byteLength)
+    res.writeHead(response.status, response.statusText || undefined, head)
+    res.end(body, () => socket.end())
+  }
+}
+
+/**
+ * Serves a Hono app, WebSocket routes included, on Node.js through `@hono/node-server`
+ * and `ws`. Resolves once the server is listening.
+ *
+ * @example
+ * import { serve } from 'portsocket/node'
+ * await serve(app, { port: 3000 })
+ */
+export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
+  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024)
+  const fetch = async (request: Request, env: any): Promise<Response> => {
+    // An upgrade request comes without an outgoing response to write to.
+    if (env.outgoing || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+      return (await runtime.fetch(app, request, env)) ?? new Response(null, { status: 500 })
+    }
+    let response: Response | undefined
+    try {
+      response = await runtime.fetch(app, request, env)
+    } catch (error) {
+      console.error('portsocket: the app threw while handling an upgrade:', error)
+    }
+    if (!response || !isAccepted(env.incoming)) {
+      await runtime.reject(env.incoming, response ?? new Response('internal error', { status: 500 }))
+    }
+    return response ?? new Response(null, { status: 500 })
+  }
+  const server = createAdaptorServer({ fetch, createServer, websocket: { server: runtime.wss } })
+  // With a second listener @hono/node-server leaves refusals to us, so they keep their body;
+  // this one also drops upgrades to protocols other than WebSocket.
+  server.on('upgrade', (request: IncomingMessage, socket) => {
+    if (request.headers.upgrade?.toLowerCase() !== 'websocket') socket.destroy()
+  })
+  const port = options.port ?? (Number(process.env.PORT) || 3000)
+  const hostname = options.hostname ?? '0.0.0.0'
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, hostname, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const address = server.address() as AddressInfo
+  return {
+    runtime: 'node',
+    port: address.port,
+    hostname,
+    sockets: runtime.sockets,
+    async close(shutdown) {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
+      await runtime.shutdown(shutdown)
+      if ('closeAllConnections' in server) server.closeAllConnections()
+      await stopped
+    },
+  }
+}
+
+function isAccepted(incoming: UpgradeRequest): boolean {
+  return incoming[socketFor] !== undefined
+}
+
+function ignore(): void {}

@@ -1,0 +1,27 @@
+/**
+ * The close codes portsocket itself uses, named after RFC 6455 §7.4.1.
+ * Application codes belong in 4000–4999.
+ */
+export const CloseCode = {
+  /** A normal close. */
+  Normal: 1000,
+  /** The server is shutting down or the peer went away (also idle and heartbeat timeouts). */
+  GoingAway: 1001,
+  /** Abnormal closure: the transport dropped without a close frame. Never sent, only reported. */
+  Abnormal: 1006,
+  /** A message was not what the handler could parse (malformed JSON, invalid text). */
+  InvalidPayload: 1007,
+  /** Policy violation: the connection went over its message rate. */
+  PolicyViolation: 1008,
+  /** A message was larger than `maxMessageSize`. */
+  MessageTooBig: 1009,
+  /** A handler threw or rejected. */
+  InternalError: 1011,
+  /** Slow consumer: the connection's outgoing buffer went over `maxBufferedAmount`. */
+  TryAgainLater: 1013,
+} as const
+
+/** Whether a code may be sent in a close frame by the application (RFC 6455 §7.4). */
+export function isSendableCloseCode(code: number): boolean {
+  return code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006)
+}

@@ -1,0 +1,46 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ResolvedOptions } from './options.ts'
+
+/** Whether the request asks for a WebSocket upgrade. */
+export function isUpgradeRequest(request: Request): boolean {
+  return request.headers.get('upgrade')?.toLowerCase() === 'websocket'
+}
+
+/**
+ * Refuses cross-site WebSocket hijacking: a browser always sends `Origin`, so an
+ * origin outside the allow-list gets 403 before any 101.
+ */
+export function checkOrigin(c: Context, options: ResolvedOptions): void {
+  const allowed = options.allowedOrigins
+  if (!allowed) return
+  const origin = c.req.header('origin')
+  if (origin === undefined) return
+  const ok = typeof allowed === 'function' ? allowed(origin, c) : allowed.includes(origin)
+  if (!ok) throw new HTTPException(403, { message: `origin ${origin} is not allowed` })
+}
+
+/** The subprotocols the client offered, in its order. */
+export function offeredProtocols(request: Request): string[] {
+  const header = request.headers.get('sec-websocket-protocol')
+  if (!header) return []
+  return header.split(',').map((p) => p.trim()).filter(Boolean)
+}
+
+/**
+ * Picks the subprotocol to echo: the server's most preferred one that the client
+ * offered. Answers 400 when the client offered some and none fits, unless
+ * `acceptWithoutProtocol`.
+ */
+export function selectProtocol(c: Context, options: ResolvedOptions): string | undefined {
+  const offered = offeredProtocols(c.req.raw)
+  const supported = options.protocols
+  if (!supported || offered.length === 0) return undefined
+  const chosen =
+    typeof supported === 'function' ? supported(offered, c) : supported.find((p) => offered.includes(p))
+  // Only what the client offered may be echoed, even if a selector returns something else.
+  if (chosen !== undefined && offered.includes(chosen)) return chosen
+  if (options.acceptWithoutProtocol) return undefined
+  const list = typeof supported === 'function' ? '' : ` (supported: ${supported.join(', ')})`
+  throw new HTTPException(400, { message: `no acceptable subprotocol in offer: ${offered.join(', ')}${list}` })
+}

@@ -1,0 +1,95 @@
+import type { Context } from 'hono'
+import type { RateLimit } from './rate-limit.ts'
+
+/** Chooses a subprotocol from the client's offer; return undefined when none fits. */
+export type ProtocolSelector = (offered: string[], c: Context) => string | undefined
+
+/** Options of one WebSocket route; every field has a default. */
+export interface SocketOptions<Data = unknown> {
+  /**
+   * Origins allowed to open a socket (exact `scheme://host[:port]` strings), or a
+   * predicate. A request whose `Origin` is not allowed gets 403 before the upgrade.
+   * Requests without an `Origin` header (non-browser clients) are allowed. Default:
+   * every origin.
+   */
+  allowedOrigins?: readonly string[] | ((origin: string, c: Context) => boolean)
+  /**
+   * Subprotocols the server speaks, most preferred first, or a function that picks
+   * one from the client's offer. The chosen one is echoed in `Sec-WebSocket-Protocol`;
+   * nothing else ever is.
+   */
+  protocols?: readonly string[] | ProtocolSelector
+  /**
+   * What to do when the client offers subprotocols and none is acceptable: `false`
+   * (default) answers 400; `true` accepts the socket with no protocol.
+   */
+  acceptWithoutProtocol?: boolean
+  /** Largest incoming message in bytes; a larger one closes the socket with 1009. Default 1 MiB. */
+  maxMessageSize?: number
+  /** Per-connection message rate limit. Default: none. */
+  rateLimit?: RateLimit | false
+  /**
+   * Liveness check: every `interval` ms the server pings (where the runtime can) and
+   * a socket that has neither answered nor sent anything since the previous check is
+   * dropped, so a dead peer goes within two intervals. Default `{ interval: 30_000 }`.
+   */
+  heartbeat?: { interval: number } | false
+  /** Close with 1001 after this many ms without an incoming message. Default 0 (off). */
+  idleTimeout?: number
+  /**
+   * Largest outgoing buffer in bytes before the socket is treated as a slow consumer and
+   * closed with 1013. Default 4 MiB; 0 turns the check off.
+   */
+  maxBufferedAmount?: number
+  /** How long a close handshake may take before the connection is dropped. Default 5000 ms. */
+  closeTimeout?: number
+  /** Builds the connection's `data` from the upgrade request (auth results, params…). */
+  data?: (c: Context) => Data
+}
+
+/** @internal */
+export interface ResolvedOptions {
+  allowedOrigins: SocketOptions['allowedOrigins']
+  protocols: SocketOptions['protocols']
+  acceptWithoutProtocol: boolean
+  maxMessageSize: number
+  rateLimit: RateLimit | undefined
+  heartbeatInterval: number
+  idleTimeout: number
+  maxBufferedAmount: number
+  closeTimeout: number
+  data: ((c: Context) => unknown) | undefined
+}
+
+const MiB = 1024 * 1024
+const resolvedCache = new WeakMap<object, ResolvedOptions>()
+
+/** @internal Fills in defaults once per options object, so each upgrade costs a lookup. */
+export function resolveOptions(options: SocketOptions<any> = {}): ResolvedOptions {
+  let resolved = resolvedCache.get(options)
+  if (resolved) return resolved
+  const rate = options.rateLimit || undefined
+  if (rate && !(rate.burst >= 1 && rate.perSecond > 0)) {
+    throw new RangeError('rateLimit needs burst >= 1 and perSecond > 0')
+  }
+  resolved = {
+    allowedOrigins: options.allowedOrigins,
+    protocols: options.protocols,
+    acceptWithoutProtocol: options.acceptWithoutProtocol ?? false,
+    maxMessageSize: positive(options.maxMessageSize, MiB, 'maxMessageSize'),
+    rateLimit: rate,
+    heartbeatInterval: options.heartbeat === false ? 0 : positive(options.heartbeat?.interval, 30_000, 'heartbeat.interval'),
+    idleTimeout: options.idleTimeout ?? 0,
+    maxBufferedAmount: options.maxBufferedAmount ?? 4 * MiB,
+    closeTimeout: positive(options.closeTimeout, 5000, 'closeTimeout'),
+    data: options.data,
+  }
+  resolvedCache.set(options, resolved)
+  return resolved
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!(value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}`)
+  return value
+}

@@ -1,0 +1,446 @@
+import { CloseCode, isSendableCloseCode } from './close-codes.ts'
+import type { CloseInfo, SocketEventMap } from './events.ts'
+import type { SocketHooks } from './hooks.ts'
+import { fitsIn, Message, MessageFormatError, utf8Length } from './message.ts'
+import type { ResolvedOptions } from './options.ts'
+import { RateLimitError, TokenBucket } from './rate-limit.ts'
+import type { Transport } from './transport.ts'
+
+/** The WHATWG ready states. */
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState]
+
+/** What `send` accepts: text, or binary in any of the usual shapes. */
+export type SendData = string | ArrayBuffer | ArrayBufferView
+
+type Listener = (event: any) => unknown
+type Payload = string | Uint8Array
+
+/** @internal what the core knows about a socket when the upgrade is accepted. */
+export interface SocketInit<Data> {
+  url: string
+  protocol: string
+  data: Data
+  options: ResolvedOptions
+  hooks: SocketHooks<Data> | undefined
+}
+
+/**
+ * The server side of one WebSocket connection, the same on every runtime. It has the
+ * shape of the WHATWG `WebSocket` (send, close, readyState, protocol, bufferedAmount,
+ * addEventListener) plus what a server needs: an `id`, per-connection `data`,
+ * `for await` over incoming messages, and `drained()` for backpressure.
+ */
+export class ServerSocket<Data = unknown> {
+  /** A unique id for this connection. */
+  readonly id: string = crypto.randomUUID()
+  /** The URL the client connected to. */
+  readonly url: string
+  /** The subprotocol the server chose, or `""`. */
+  readonly protocol: string
+  /** When the upgrade was accepted (ms since the epoch). */
+  readonly connectedAt: number = Date.now()
+  /** Per-connection application data, set from the `data` option and free to change. */
+  data: Data
+  /** How binary messages appear as `event.data` to `message` listeners. */
+  binaryType: 'arraybuffer' | 'blob' = 'arraybuffer'
+
+  #state: ReadyState = ReadyState.CONNECTING
+  #transport: Transport | undefined
+  #registry: Set<ServerSocket<any>> | undefined
+  readonly #options: ResolvedOptions
+  readonly #hooks: SocketHooks<Data> | undefined
+  #outbox: Payload[] | undefined
+  #pendingClose: CloseInfo | undefined
+  #listeners: Map<string, Listener[]> | undefined
+  #inbox: Inbox | undefined
+  #closed: Deferred<CloseInfo> | undefined
+  #bucket: TokenBucket | undefined
+  #alive = true
+  #lastMessageAt = 0
+  #timers: ReturnType<typeof setTimeout>[] | undefined
+  #messagesIn = 0
+  #messagesOut = 0
+
+  /** @internal sockets are made by `upgrade()` and `websocket()`. */
+  constructor(init: SocketInit<Data>) {
+    this.url = init.url
+    this.protocol = init.protocol
+    this.data = init.data
+    this.#options = init.options
+    this.#hooks = init.hooks
+    if (init.options.rateLimit) this.#bucket = new TokenBucket(init.options.rateLimit)
+  }
+
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  get readyState(): ReadyState {
+    return this.#state
+  }
+
+  /** The negotiated extensions (portsocket negotiates none by default). */
+  get extensions(): string {
+    return this.#transport?.extensions ?? ''
+  }
+
+  /** Bytes queued for this socket but not yet written to the network. */
+  get bufferedAmount(): number {
+    const queued = this.#outbox ? this.#outbox.reduce((n, p) => n + payloadSize(p), 0) : 0
+    return queued + (this.#transport?.bufferedAmount ?? 0)
+  }
+
+  /** Messages received from the client. */
+  get messagesIn(): number {
+    return this.#messagesIn
+  }
+
+  /** Messages sent to the client. */
+  get messagesOut(): number {
+    return this.#messagesOut
+  }
+
+  /** Settles when the connection has ended, with its close code and reason. */
+  get closed(): Promise<CloseInfo> {
+    return (this.#closed ??= deferred<CloseInfo>()).promise
+  }
+
+  /**
+   * Sends a message: a string as text, anything else as binary. Messages sent while
+   * the upgrade completes are queued. Returns false (and sends nothing) once the
+   * socket is closing or closed; it never throws for that.
+   */
+  send(data: SendData): boolean {
+    const payload = toPayload(data)
+    if (this.#state === ReadyState.OPEN) {
+      this.#transport!.send(payload)
+      this.#messagesOut++
+      this.#checkBuffer()
+      return true
+    }
+    if (this.#state === ReadyState.CONNECTING) {
+      ;(this.#outbox ??= []).push(payload)
+      return true
+    }
+    return false
+  }
+
+  /** Sends a value as one JSON text message. */
+  sendJson(value: unknown): boolean {
+    return this.send(JSON.stringify(value))
+  }
+
+  /**
+   * Starts the close handshake. `code` must be 1000 or 3000–4999 (or one of the
+   * RFC 6455 codes a server may send); `reason` at most 123 bytes of UTF-8.
+   * Closing twice is a no-op.
+   */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent`)
+    if (utf8Length(reason) > 123) throw new RangeError('close reason is longer than 123 bytes')
+    this.#beginClose(code, reason)
+  }
+
+  /** Resolves once the outgoing buffer is at or below `threshold` bytes, or the socket has closed. */
+  drained(threshold = 0): Promise<void> {
+    if (this.#state >= ReadyState.CLOSING || this.bufferedAmount <= threshold) return Promise.resolve()
+    return new Promise((resolve) => {
+      let wait = 1
+      const poll = () => {
+        if (this.#state >= ReadyState.CLOSING || this.bufferedAmount <= threshold) return resolve()
+        wait = Math.min(wait * 2, 50)
+        setTimeout(poll, wait)
+      }
+      setTimeout(poll, wait)
+    })
+  }
+
+  /** Listens for `open`, `message`, `close` or `error`. */
+  addEventListener<K extends keyof SocketEventMap<this>>(type: K, listener: (event: SocketEventMap<this>[K]) => unknown): void {
+    const listeners = (this.#listeners ??= new Map())
+    const list = listeners.get(type)
+    if (!list) listeners.set(type, [listener])
+    else if (!list.includes(listener)) list.push(listener)
+  }
+
+  /** Stops a listener added with {@link addEventListener}. */
+  removeEventListener<K extends keyof SocketEventMap<this>>(type: K, listener: (event: SocketEventMap<this>[K]) => unknown): void {
+    const list = this.#listeners?.get(type)
+    const at = list ? list.indexOf(listener) : -1
+    if (at >= 0) list!.splice(at, 1)
+  }
+
+  /** Iterates incoming messages until the socket closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    const inbox = (this.#inbox ??= new Inbox())
+    if (this.#state === ReadyState.CLOSED) inbox.end()
+    return inbox
+  }
+
+  // ---- called by the runtime adapters (via Runtime) --------------------------------
+
+  /** @internal the runtime accepted the upgrade and the socket is open. */
+  attach(transport: Transport, registry: Set<ServerSocket<any>>): void {
+    if (this.#state === ReadyState.CLOSED) return transport.close(CloseCode.GoingAway, '')
+    this.#transport = transport
+    this.#registry = registry
+    registry.add(this)
+    const pendingClose = this.#pendingClose
+    this.#state = ReadyState.OPEN
+    const outbox = this.#outbox
+    this.#outbox = undefined
+    if (outbox) for (const payload of outbox) this.send(payload)
+    if (pendingClose) {
+      this.#pendingClose = undefined
+      this.#beginClose(pendingClose.code, pendingClose.reason)
+      return
+    }
+    this.#startTimers(transport)
+    const hooks = this.#hooks
+    if (hooks?.open) this.#run(() => hooks.open!(this))
+    this.#dispatch('open', { type: 'open', target: this })
+  }
+
+  /** @internal one message arrived: a string for text, bytes for binary. */
+  received(data: string | Uint8Array): void {
+    if (this.#state !== ReadyState.OPEN) return
+    this.#alive = true
+    const options = this.#options
+    if (options.idleTimeout) this.#lastMessageAt = Date.now()
+    if (!fitsIn(data, options.maxMessageSize)) {
+      return this.#beginClose(CloseCode.MessageTooBig, 'message too big')
+    }
+    if (this.#bucket && !this.#bucket.take()) {
+      if (this.#bucket.limit.onExceeded === 'drop') {
+        return this.#report(new RateLimitError('message dropped: rate limit exceeded'))
+      }
+      return this.#beginClose(CloseCode.PolicyViolation, 'rate limit exceeded')
+    }
+    this.#messagesIn++
+    const message = new Message(data)
+    const hooks = this.#hooks
+    if (hooks?.message) this.#run(() => hooks.message!(this, message))
+    if (this.#listeners?.get('message')?.length) {
+      const raw = message.raw
+      const eventData =
+        typeof raw === 'string' ? raw : this.binaryType === 'blob' ? new Blob([message.bytes() as Uint8Array<ArrayBuffer>]) : message.data
+      this.#dispatch('message', { type: 'message', data: eventData, message, target: this })
+    }
+    this.#inbox?.push(message)
+  }
+
+  /** @internal the peer answered a ping. */
+  ponged(): void {
+    this.#alive = true
+  }
+
+  /** @internal the route's resolved options, for adapters that map them onto the runtime. */
+  get settings(): ResolvedOptions {
+    return this.#options
+  }
+
+  /** @internal the connection has ended; safe to call more than once. */
+  detached(code: number, reason: string): void {
+    if (this.#state === ReadyState.CLOSED) return
+    this.#state = ReadyState.CLOSED
+    this.#registry?.delete(this)
+    if (this.#timers) for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers = undefined
+    this.#outbox = undefined
+    const info = { code, reason }
+    this.#inbox?.end()
+    this.#closed?.resolve(info)
+    if (!this.#closed) this.#closed = resolved(info)
+    // A socket whose upgrade never completed was never opened: no close to report.
+    if (!this.#transport) return
+    const hooks = this.#hooks
+    if (hooks?.close) this.#run(() => hooks.close!(this, info))
+    this.#dispatch('close', { type: 'close', code, reason, wasClean: code !== CloseCode.Abnormal, target: this })
+  }
+
+  // ---- internals -------------------------------------------------------------------
+
+  #beginClose(code: number, reason: string): void {
+    if (this.#state >= ReadyState.CLOSING) return
+    if (this.#state === ReadyState.CONNECTING) {
+      this.#pendingClose = { code, reason }
+      this.#state = ReadyState.CLOSING
+      return
+    }
+    this.#state = ReadyState.CLOSING
+    this.#transport!.close(code, reason)
+    // A dead or stuck peer never answers the handshake; don't wait for it forever.
+    this.#timer(() => this.#drop(CloseCode.Abnormal, reason || 'close timeout'), this.#options.closeTimeout)
+  }
+
+  /** Drops the connection now and reports it closed, whatever the transport says later. */
+  #drop(code: number, reason: string): void {
+    if (this.#state === ReadyState.CLOSED) return
+    try {
+      this.#transport?.terminate()
+    } finally {
+      this.detached(code, reason)
+    }
+  }
+
+  #checkBuffer(): void {
+    const limit = this.#options.maxBufferedAmount
+    if (limit && this.#transport!.bufferedAmount > limit) {
+      this.#beginClose(CloseCode.TryAgainLater, 'slow consumer: send buffer full')
+    }
+  }
+
+  #startTimers(transport: Transport): void {
+    const { heartbeatInterval, idleTimeout } = this.#options
+    if (heartbeatInterval && !transport.checksLiveness) {
+      ;(this.#timers ??= []).push(setInterval(heartbeat, heartbeatInterval, this))
+    }
+    if (idleTimeout) {
+      this.#lastMessageAt = Date.now()
+      this.#timer(() => this.#checkIdle(), idleTimeout)
+    }
+  }
+
+  /** @internal one heartbeat tick. */
+  beat(): void {
+    if (this.#state !== ReadyState.OPEN) return
+    if (!this.#alive) return this.#drop(CloseCode.Abnormal, 'heartbeat timeout')
+    this.#alive = false
+    this.#transport!.ping?.()
+  }
+
+  #checkIdle(): void {
+    if (this.#state !== ReadyState.OPEN) return
+    const left = this.#lastMessageAt + this.#options.idleTimeout - Date.now()
+    if (left > 0) return void this.#timer(() => this.#checkIdle(), left)
+    this.#beginClose(CloseCode.GoingAway, 'idle timeout')
+  }
+
+  #timer(fn: () => void, ms: number): void {
+    ;(this.#timers ??= []).push(setTimeout(fn, ms))
+  }
+
+  /** Runs application code; a throw or rejection closes this socket (never another). */
+  #run(fn: () => unknown): void {
+    try {
+      const result = fn() as any
+      if (result && typeof result.then === 'function') result.then(undefined, (error: unknown) => this.#crash(error))
+    } catch (error) {
+      this.#crash(error)
+    }
+  }
+
+  #crash(error: unknown): void {
+    this.#report(error)
+    if (error instanceof MessageFormatError) {
+      this.#beginClose(CloseCode.InvalidPayload, clip(error.message))
+    } else {
+      this.#beginClose(CloseCode.InternalError, 'internal error')
+    }
+  }
+
+  #report(error: unknown): void {
+    const onError = this.#hooks?.error
+    const listeners = this.#listeners?.get('error')
+    if (!onError && !listeners?.length) {
+      console.error(`portsocket: error on connection ${this.id}:`, error)
+      return
+    }
+    try {
+      onError?.(this, error)
+    } catch (inner) {
+      console.error('portsocket: the error hook threw:', inner)
+    }
+    if (listeners?.length) {
+      const message = error instanceof Error ? error.message : String(error)
+      this.#dispatch('error', { type: 'error', error, message, target: this })
+    }
+  }
+
+  #dispatch(type: string, event: object): void {
+    const list = this.#listeners?.get(type)
+    if (!list?.length) return
+    for (const listener of [...list]) {
+      if (type === 'error') {
+        try {
+          listener(event)
+        } catch (inner) {
+          console.error('portsocket: an error listener threw:', inner)
+        }
+      } else {
+        this.#run(() => listener(event))
+      }
+    }
+  }
+}
+
+function heartbeat(socket: ServerSocket<any>): void {
+  socket.beat()
+}
+
+function toPayload(data: SendData): Payload {
+  if (typeof data === 'string' || data instanceof Uint8Array) return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  throw new TypeError('send() takes a string, an ArrayBuffer or an ArrayBufferView')
+}
+
+function payloadSize(payload: Payload): number {
+  return typeof payload === 'string' ? utf8Length(payload) : payload.byteLength
+}
+
+/** Clips a close reason to the 123 bytes a close frame can carry. */
+function clip(reason: string): string {
+  if (utf8Length(reason) <= 123) return reason
+  let out = reason.slice(0, 120)
+  while (utf8Length(out) > 120) out = out.slice(0, -1)
+  return `${out}...`
+}
+
+interface Deferred<T> {
+  promise: Promise<T>
+  resolve(value: T): void
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+function resolved<T>(value: T): Deferred<T> {
+  return { promise: Promise.resolve(value), resolve() {} }
+}
+
+/** The queue behind `for await (const message of socket)`. */
+class Inbox implements AsyncIterator<Message> {
+  #items: Message[] = []
+  #waiting: ((result: IteratorResult<Message>) => void) | undefined
+  #ended = false
+
+  push(message: Message): void {
+    const waiting = this.#waiting
+    if (waiting) {
+      this.#waiting = undefined
+      waiting({ value: message, done: false })
+    } else this.#items.push(message)
+  }
+
+  end(): void {
+    this.#ended = true
+    const waiting = this.#waiting
+    this.#waiting = undefined
+    waiting?.({ value: undefined, done: true })
+  }
+
+  next(): Promise<IteratorResult<Message>> {
+    const item = this.#items.shift()
+    if (item) return Promise.resolve({ value: item, done: false })
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true })
+    return new Promise((resolve) => (this.#waiting = resolve))
+  }
+
+  return(): Promise<IteratorResult<Message>> {
+    this.#items = []
+    this.end()
+    return Promise.resolve({ value: undefined, done: true })
+  }
+}

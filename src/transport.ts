@@ -1,0 +1,21 @@
+/**
+ * What a runtime adapter hands the core for one open socket: the few operations the
+ * runtime's own WebSocket object can do. Everything else (limits, heartbeats, events,
+ * errors) lives once in the core.
+ */
+export interface Transport {
+  /** Sends one message: a string as a text frame, bytes as a binary frame. */
+  send(data: string | Uint8Array): void
+  /** Starts the close handshake. */
+  close(code: number, reason: string): void
+  /** Drops the connection without a handshake (or closes as hard as the runtime allows). */
+  terminate(): void
+  /** Sends a protocol ping, where the runtime exposes one. */
+  ping?(): void
+  /** Bytes queued but not yet written to the network (0 where the runtime cannot tell). */
+  readonly bufferedAmount: number
+  /** The negotiated extensions. */
+  readonly extensions: string
+  /** True when the runtime itself pings and drops dead peers, so the core need not. */
+  readonly checksLiveness?: boolean
+}

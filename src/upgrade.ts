@@ -1,0 +1,82 @@
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
+import type { SocketHooks } from './hooks.ts'
+import { resolveOptions, type SocketOptions } from './options.ts'
+import { runtimeOf } from './runtime.ts'
+import { ServerSocket } from './socket.ts'
+
+/** What {@link upgrade} gives a handler: the socket to wire, and the response to return. */
+export interface Upgrade<Data> {
+  socket: ServerSocket<Data>
+  response: Response
+}
+
+// The handler's response travels back through the rest of the middleware chain, which
+// may add headers or replace it; this header lets the adapter tell it is still ours.
+const UPGRADE_MARKER = 'x-portsocket-upgrade'
+const pending = new WeakMap<Request, ServerSocket<any>>()
+
+/**
+ * Upgrades the request inside a Hono handler, in the shape of Deno's and Workers'
+ * upgrade: wire the socket, then return the response.
+ *
+ * Answers (by throwing Hono's `HTTPException`) 426 when the request is not a WebSocket
+ * upgrade, 403 for a disallowed origin and 400 when no offered subprotocol fits.
+ *
+ * @example
+ * app.get('/echo', (c) => {
+ *   const { socket, response } = upgrade(c)
+ *   socket.addEventListener('message', (e) => socket.send(e.data))
+ *   return response
+ * })
+ */
+export function upgrade<Data = Record<string, unknown>>(
+  c: Context,
+  options: SocketOptions<Data> = {},
+  hooks?: SocketHooks<Data>,
+): Upgrade<Data> {
+  const request = c.req.raw
+  if (!isUpgradeRequest(request)) {
+    const res = new Response('expected a WebSocket upgrade request', {
+      status: 426,
+      headers: { upgrade: 'websocket', connection: 'Upgrade' },
+    })
+    throw new HTTPException(426, { res })
+  }
+  if (!runtimeOf(request)) {
+    throw new Error(
+      'portsocket: this request did not come through a portsocket adapter; serve the app with serve() from ' +
+        'portsocket/node, portsocket/bun or portsocket/deno, or toWorker() from portsocket/cloudflare',
+    )
+  }
+  const resolved = resolveOptions(options)
+  checkOrigin(c, resolved)
+  const protocol = selectProtocol(c, resolved) ?? ''
+  const data = resolved.data ? (resolved.data(c) as Data) : ({} as Data)
+  const socket = new ServerSocket<Data>({ url: request.url, protocol, data, options: resolved, hooks })
+  pending.set(request, socket)
+  const response = c.body(null, 200, { [UPGRADE_MARKER]: socket.id })
+  return { socket, response }
+}
+
+/**
+ * @internal Called by the runtime once the app has answered: the socket to accept and
+ * the headers for the 101, or undefined when the final response is not this upgrade
+ * (no upgrade was made, or middleware replaced the response).
+ */
+export function takeUpgrade(request: Request, response: Response): { socket: ServerSocket<any>; headers: Headers } | undefined {
+  const socket = pending.get(request)
+  if (!socket) return undefined
+  pending.delete(request)
+  if (response.headers.get(UPGRADE_MARKER) !== socket.id) {
+    socket.detached(1006, 'upgrade not completed')
+    return undefined
+  }
+  const headers = new Headers(response.headers)
+  headers.delete(UPGRADE_MARKER)
+  headers.delete('content-type')
+  headers.delete('content-length')
+  if (socket.protocol) headers.set('sec-websocket-protocol', socket.protocol)
+  return { socket, headers }
+}
