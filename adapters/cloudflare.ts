@@ -1,4 +1,5 @@
 import { Runtime, type FetchApp } from '../src/index.ts'
+import { isSendableCloseCode as isSendable } from '../src/close-codes.ts'
 import type { ServerSocket } from '../src/socket.ts'
 import type { Transport } from '../src/transport.ts'
 
@@ -10,6 +11,10 @@ interface WorkerdWebSocket extends WebSocket {
 declare const WebSocketPair: new () => { 0: WorkerdWebSocket; 1: WorkerdWebSocket }
 
 class WorkerdTransport implements Transport {
+  // workerd answers pings itself and shows the worker neither pings nor pongs, so a
+  // silent peer cannot be told from a dead one here: liveness is left to the platform
+  // (and to `idleTimeout`, which counts messages).
+  readonly checksLiveness = true
   constructor(readonly ws: WorkerdWebSocket) {}
   send(data: string | Uint8Array): void {
     this.ws.send(data as string | Uint8Array<ArrayBuffer>)
@@ -41,7 +46,16 @@ class WorkerdRuntime extends Runtime<unknown> {
     server.addEventListener('message', (event) =>
       socket.received(typeof event.data === 'string' ? event.data : new Uint8Array(event.data as ArrayBuffer)),
     )
-    server.addEventListener('close', (event) => socket.detached(event.code, event.reason))
+    server.addEventListener('close', (event) => {
+      // Without the auto-reply compatibility flag workerd leaves answering the peer's
+      // close frame to us; until then the connection stays half open.
+      if (socket.readyState === 1) {
+        try {
+          server.close(isSendable(event.code) ? event.code : 1000, event.reason)
+        } catch {}
+      }
+      socket.detached(event.code, event.reason)
+    })
     this.open(socket, new WorkerdTransport(server))
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }

@@ -1,0 +1,5 @@
+import { serve } from '../adapters/deno.ts'
+import { app } from './app.ts'
+
+const server = await serve(app)
+console.log(`portsocket example on Deno: http://localhost:${server.port}/`)

@@ -1,0 +1,4 @@
+import { toWorker } from '../adapters/cloudflare.ts'
+import { app } from './app.ts'
+
+export default toWorker(app)
