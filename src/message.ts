@@ -42,7 +42,8 @@ export class Message {
     if (raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer) {
       return raw.buffer
     }
-    return raw.slice().buffer as ArrayBuffer
+    // Copy: a Buffer slice shares a larger pool, and Buffer#slice would not copy.
+    return new Uint8Array(raw).buffer as ArrayBuffer
   }
 
   /** The payload as text (binary frames are decoded as UTF-8). */

@@ -1,0 +1,243 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { SocketHooks } from '../../src/hooks.ts'
+import { resolveOptions, type SocketOptions } from '../../src/options.ts'
+import { ServerSocket } from '../../src/socket.ts'
+import type { Transport } from '../../src/transport.ts'
+
+/** A transport that records what the core asked of it. */
+class FakeTransport implements Transport {
+  sent: (string | Uint8Array)[] = []
+  closes: [number, string][] = []
+  terminated = 0
+  pings = 0
+  bufferedAmount = 0
+  extensions = ''
+  checksLiveness = false
+  send(data: string | Uint8Array) {
+    this.sent.push(data)
+  }
+  close(code: number, reason: string) {
+    this.closes.push([code, reason])
+  }
+  terminate() {
+    this.terminated++
+  }
+  ping() {
+    this.pings++
+  }
+}
+
+function make(options: SocketOptions = {}, hooks?: SocketHooks) {
+  const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions(options), hooks })
+  const transport = new FakeTransport()
+  const registry = new Set<ServerSocket<any>>()
+  return { socket, transport, registry, open: () => socket.attach(transport, registry) }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('ServerSocket', () => {
+  it('queues sends made before the upgrade completes and flushes them in order on open', () => {
+    const { socket, transport, open } = make()
+    expect(socket.readyState).toBe(0)
+    socket.send('a')
+    socket.send(new Uint8Array([1]).buffer)
+    expect(socket.bufferedAmount).toBe(2)
+    open()
+    expect(transport.sent).toEqual(['a', new Uint8Array([1])])
+    expect(socket.readyState).toBe(1)
+  })
+
+  it('a close requested while connecting is carried out on open, with no open hook', () => {
+    const opened = vi.fn()
+    const { socket, transport, open } = make({}, { open: opened })
+    socket.close(4000, 'early')
+    open()
+    expect(transport.closes).toEqual([[4000, 'early']])
+    expect(opened).not.toHaveBeenCalled()
+  })
+
+  it('send after close returns false and never throws', () => {
+    const { socket, transport, open } = make()
+    open()
+    socket.detached(1000, '')
+    expect(socket.send('late')).toBe(false)
+    expect(transport.sent).toEqual([])
+  })
+
+  it('rejects close codes and reasons a close frame cannot carry', () => {
+    const { socket, open } = make()
+    open()
+    expect(() => socket.close(1006)).toThrow(RangeError)
+    expect(() => socket.close(1000, 'x'.repeat(124))).toThrow('close reason is longer than 123 bytes')
+  })
+
+  it('runs hooks, counts messages, and reports the close once', () => {
+    const closes: unknown[] = []
+    const { socket, transport, registry, open } = make({}, {
+      message: (s, m) => void s.send(m.text().toUpperCase()),
+      close: (_s, info) => void closes.push(info),
+    })
+    open()
+    expect(registry.has(socket)).toBe(true)
+    socket.received('hi')
+    expect(transport.sent).toEqual(['HI'])
+    socket.detached(1000, 'bye')
+    socket.detached(1006, 'again')
+    expect(closes).toEqual([{ code: 1000, reason: 'bye' }])
+    expect(registry.has(socket)).toBe(false)
+    expect([socket.messagesIn, socket.messagesOut]).toEqual([1, 1])
+  })
+
+  it('a throwing or rejecting handler closes with 1011 and reaches the error hook', async () => {
+    const errors: unknown[] = []
+    const { socket, transport, open } = make({}, {
+      message: (_s, m) => {
+        if (m.text() === 'sync') throw new Error('boom')
+        return Promise.reject(new Error('later'))
+      },
+      error: (_s, e) => void errors.push((e as Error).message),
+    })
+    open()
+    socket.received('sync')
+    expect(transport.closes).toEqual([[1011, 'internal error']])
+    const second = make({}, { message: () => Promise.reject(new Error('later')), error: (_s, e) => void errors.push((e as Error).message) })
+    second.open()
+    second.socket.received('x')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(second.transport.closes).toEqual([[1011, 'internal error']])
+    expect(errors).toEqual(['boom', 'later'])
+  })
+
+  it('an escaped MessageFormatError closes with 1007 and its message', () => {
+    const { socket, transport, open } = make({}, { message: (_s, m) => m.json(), error: () => {} })
+    open()
+    socket.received('{')
+    expect(transport.closes[0]![0]).toBe(1007)
+    expect(transport.closes[0]![1]).toMatch(/^message is not valid JSON/)
+  })
+
+  it('drops oversized messages with 1009 before any handler sees them', () => {
+    const seen = vi.fn()
+    const { socket, transport, open } = make({ maxMessageSize: 4 }, { message: seen })
+    open()
+    socket.received('1234')
+    socket.received(new Uint8Array(5))
+    expect(seen).toHaveBeenCalledTimes(1)
+    expect(transport.closes).toEqual([[1009, 'message too big']])
+  })
+
+  it('closes with 1008 over the rate limit', () => {
+    const seen = vi.fn()
+    const { socket, transport, open } = make({ rateLimit: { burst: 2, perSecond: 0.001 } }, { message: seen })
+    open()
+    for (let i = 0; i < 4; i++) socket.received('m')
+    expect(seen).toHaveBeenCalledTimes(2)
+    expect(transport.closes).toEqual([[1008, 'rate limit exceeded']])
+  })
+
+  it('closes a slow consumer with 1013 when the send buffer passes the cap', () => {
+    const { socket, transport, open } = make({ maxBufferedAmount: 10 })
+    open()
+    socket.send('ok')
+    transport.bufferedAmount = 11
+    socket.send('more')
+    expect(transport.closes).toEqual([[1013, 'slow consumer: send buffer full']])
+    expect(socket.send('after')).toBe(false)
+  })
+
+  it('pings every interval and drops a peer silent for a whole interval', () => {
+    vi.useFakeTimers()
+    const closes: unknown[] = []
+    const { socket, transport, open } = make({ heartbeat: { interval: 1000 } }, { close: (_s, i) => void closes.push(i) })
+    open()
+    vi.advanceTimersByTime(1000)
+    expect(transport.pings).toBe(1)
+    socket.ponged()
+    vi.advanceTimersByTime(1000)
+    expect(transport.pings).toBe(2)
+    expect(transport.terminated).toBe(0)
+    vi.advanceTimersByTime(1000)
+    expect(transport.terminated).toBe(1)
+    expect(closes).toEqual([{ code: 1006, reason: 'heartbeat timeout' }])
+  })
+
+  it('leaves liveness to transports that check it themselves', () => {
+    vi.useFakeTimers()
+    const { transport, open } = make({ heartbeat: { interval: 1000 } })
+    transport.checksLiveness = true
+    open()
+    vi.advanceTimersByTime(5000)
+    expect([transport.pings, transport.terminated]).toEqual([0, 0])
+  })
+
+  it('closes with 1001 after idleTimeout without messages', () => {
+    vi.useFakeTimers()
+    const { socket, transport, open } = make({ idleTimeout: 1000, heartbeat: false })
+    open()
+    vi.advanceTimersByTime(800)
+    socket.received('keep')
+    vi.advanceTimersByTime(800)
+    expect(transport.closes).toEqual([])
+    vi.advanceTimersByTime(300)
+    expect(transport.closes).toEqual([[1001, 'idle timeout']])
+  })
+
+  it('drops a connection whose close handshake does not finish within closeTimeout', () => {
+    vi.useFakeTimers()
+    const { socket, transport, open } = make({ closeTimeout: 500 })
+    open()
+    socket.close(1000)
+    vi.advanceTimersByTime(499)
+    expect(socket.readyState).toBe(2)
+    vi.advanceTimersByTime(1)
+    expect(transport.terminated).toBe(1)
+    expect(socket.readyState).toBe(3)
+  })
+
+  it('iterates messages with for await until close', async () => {
+    const { socket, open } = make()
+    const seen: string[] = []
+    const done = (async () => {
+      for await (const m of socket) seen.push(m.text())
+    })()
+    open()
+    socket.received('a')
+    socket.received('b')
+    socket.detached(1000, '')
+    await done
+    expect(seen).toEqual(['a', 'b'])
+  })
+
+  it('delivers WHATWG-shaped events to listeners, binary as ArrayBuffer or Blob', async () => {
+    const { socket, open } = make()
+    const events: unknown[] = []
+    socket.addEventListener('message', (e) => void events.push(e.data))
+    socket.addEventListener('close', (e) => void events.push([e.code, e.reason, e.wasClean]))
+    open()
+    socket.received(new Uint8Array([1, 2]))
+    socket.binaryType = 'blob'
+    socket.received(new Uint8Array([3]))
+    socket.detached(4000, 'done')
+    expect(events[0]).toBeInstanceOf(ArrayBuffer)
+    expect(events[1]).toBeInstanceOf(Blob)
+    expect(new Uint8Array(await (events[1] as Blob).arrayBuffer())).toEqual(new Uint8Array([3]))
+    expect(events[2]).toEqual([4000, 'done', true])
+  })
+
+  it('drained() waits until the buffer empties', async () => {
+    const { socket, transport, open } = make()
+    open()
+    transport.bufferedAmount = 100
+    let done = false
+    const waiting = socket.drained().then(() => (done = true))
+    await new Promise((r) => setTimeout(r, 20))
+    expect(done).toBe(false)
+    transport.bufferedAmount = 0
+    await waiting
+    expect(done).toBe(true)
+  })
+})
