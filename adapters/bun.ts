@@ -47,6 +47,15 @@ class BunRuntime extends Runtime<BunServer> {
   readonly name = 'bun'
 
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, server: BunServer) {
+    // Bun echoes the client's first offered protocol when the server names none
+    // (oven-sh/bun#18243); it reads the offer from the request, so take it away.
+    if (!socket.protocol) {
+      try {
+        request.headers.delete('sec-websocket-protocol')
+      } catch {
+        headers.set('sec-websocket-protocol', '') // Bun then sends no header at all
+      }
+    }
     if (server.upgrade(request, { headers, data: socket })) return undefined
     return new Response('WebSocket upgrade failed', { status: 400 })
   }

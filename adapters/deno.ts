@@ -52,7 +52,8 @@ class DenoRuntime extends Runtime<unknown> {
     ws.binaryType = 'arraybuffer'
     ws.onopen = () => this.open(socket, new DenoTransport(ws))
     ws.onmessage = (event) => socket.received(typeof event.data === 'string' ? event.data : new Uint8Array(event.data))
-    ws.onclose = (event) => socket.detached(event.code, event.reason)
+    // Deno reports code 0 for a connection that ended without a close frame.
+    ws.onclose = (event) => socket.detached(event.code || 1006, event.reason)
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
   }
