@@ -8,8 +8,9 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 90_000,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       ...runtimes.map((runtime) => ({
+        extends: true,
         test: {
           name: runtime,
           include: ['test/conformance/**/*.test.ts'],

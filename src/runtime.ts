@@ -70,7 +70,7 @@ export abstract class Runtime<Env = unknown> {
   }
 }
 
-/** What `serve()` returns on Node, Bun and Deno. */
+/** What `serve()` returns (the Node, Bun and Deno adapters). */
 export interface Server {
   /** The runtime serving: `node`, `bun` or `deno`. */
   readonly runtime: string
@@ -84,7 +84,7 @@ export interface Server {
   close(options?: ShutdownOptions): Promise<void>
 }
 
-/** Options of `serve()` on Node, Bun and Deno. */
+/** Options of `serve()` (the Node, Bun and Deno adapters). */
 export interface ServeOptions {
   /** Port to listen on. Default: `PORT` from the environment, else 3000. */
   port?: number

@@ -267,6 +267,8 @@ export class ServerSocket<Data = unknown> {
     }
     this.#state = ReadyState.CLOSING
     this.#transport!.close(code, reason)
+    // Some runtimes (Bun) report the close synchronously; then there is nothing to wait for.
+    if (this.#state !== ReadyState.CLOSING) return
     // A dead or stuck peer never answers the handshake; don't wait for it forever.
     this.#timer(() => this.#drop(CloseCode.Abnormal, reason || 'close timeout'), this.#options.closeTimeout)
   }

@@ -241,3 +241,15 @@ describe('ServerSocket', () => {
     expect(done).toBe(true)
   })
 })
+
+describe('close reported synchronously by the transport', () => {
+  it('leaves no close timer behind', () => {
+    vi.useFakeTimers()
+    const { socket, transport, open } = make()
+    transport.close = (code, reason) => socket.detached(code, reason)
+    open()
+    socket.close(1000, 'bye')
+    expect(socket.readyState).toBe(3)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
