@@ -1,6 +1,6 @@
 import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
 import type { ServerSocket } from '../src/socket.ts'
-import type { Transport } from '../src/transport.ts'
+import { listenStandard, StandardTransport } from '../src/standard-transport.ts'
 
 // The parts of Deno's API this adapter uses, declared so the package builds without Deno's types.
 interface DenoServer {
@@ -16,29 +16,6 @@ declare const Deno: {
   env: { get(name: string): string | undefined }
 }
 
-class DenoTransport implements Transport {
-  // Deno pings and drops dead peers itself (the `idleTimeout` of upgradeWebSocket),
-  // and does not expose pongs, so the core leaves liveness to it.
-  readonly checksLiveness = true
-  constructor(readonly ws: WebSocket) {}
-  send(data: string | Uint8Array): void {
-    this.ws.send(data as string | Uint8Array<ArrayBuffer>)
-  }
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason)
-  }
-  terminate(): void {
-    // Deno has no abortive close; a close frame and its timeout is the hardest available.
-    this.ws.close(1001, 'terminated')
-  }
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount
-  }
-  get extensions(): string {
-    return this.ws.extensions
-  }
-}
-
 class DenoRuntime extends Runtime<unknown> {
   readonly name = 'deno'
 
@@ -46,14 +23,12 @@ class DenoRuntime extends Runtime<unknown> {
     const interval = socket.settings.heartbeatInterval
     // The protocol goes in with the other headers: Deno's own `protocol` option
     // misreads offers not separated by ", " (such as the `ws` client's "a,b").
+    // Deno pings and drops dead peers itself after `idleTimeout` seconds.
     const { socket: ws, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: interval ? Math.max(1, Math.ceil(interval / 1000)) : 0,
     })
-    ws.binaryType = 'arraybuffer'
-    ws.onopen = () => this.open(socket, new DenoTransport(ws))
-    ws.onmessage = (event) => socket.received(typeof event.data === 'string' ? event.data : new Uint8Array(event.data))
-    // Deno reports code 0 for a connection that ended without a close frame.
-    ws.onclose = (event) => socket.detached(event.code || 1006, event.reason)
+    listenStandard(ws, socket)
+    ws.addEventListener('open', () => this.open(socket, new StandardTransport(ws)))
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
   }
