@@ -1,5 +1,5 @@
 import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
-import type { ServerSocket } from '../src/socket.ts'
+import type { Payload, ServerSocket } from '../src/socket.ts'
 import type { Transport } from '../src/transport.ts'
 
 // The few parts of Bun's API this adapter uses, declared here so the package builds
@@ -7,6 +7,9 @@ import type { Transport } from '../src/transport.ts'
 interface BunWebSocket {
   data: ServerSocket<any>
   send(data: string | Uint8Array): number
+  subscribe(topic: string): void
+  unsubscribe(topic: string): void
+  publish(topic: string, data: string | Uint8Array): number
   close(code?: number, reason?: string): void
   terminate(): void
   ping(): void
@@ -17,6 +20,7 @@ interface BunServer {
   readonly port: number
   readonly hostname: string
   upgrade(request: Request, options: { headers?: HeadersInit; data: ServerSocket<any> }): boolean
+  publish(topic: string, data: string | Uint8Array): number
   stop(closeActiveConnections?: boolean): Promise<void> | void
 }
 declare const Bun: { serve(options: object): BunServer; env: Record<string, string | undefined> }
@@ -35,6 +39,12 @@ class BunTransport implements Transport {
   ping(): void {
     this.ws.ping()
   }
+  subscribe(topic: string): void {
+    this.ws.subscribe(topic)
+  }
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic)
+  }
   get bufferedAmount(): number {
     return this.ws.getBufferedAmount()
   }
@@ -45,6 +55,18 @@ class BunTransport implements Transport {
 
 class BunRuntime extends Runtime<BunServer> {
   readonly name = 'bun'
+  server: BunServer | undefined
+
+  /**
+   * Room and broadcast sends go through Bun's native pub/sub: one call, and Bun writes
+   * to every subscriber without a JavaScript loop. `ws.publish` leaves out the sender.
+   */
+  override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean {
+    if (!except) this.server!.publish(topic, payload)
+    else if (except.readyState === 1) (except.transport as BunTransport).ws.publish(topic, payload)
+    else return false // a closed sender cannot publish; the core loops instead
+    return true
+  }
 
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, server: BunServer) {
     // Bun echoes the client's first offered protocol when the server names none
@@ -95,6 +117,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
     fetch: (request: Request, server: BunServer) => runtime.fetch(app, request, server),
     websocket: runtime.handlers(options.maxMessageSize ?? 1024 * 1024),
   })
+  runtime.server = server
   return {
     runtime: 'bun',
     port: server.port,

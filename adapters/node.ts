@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
 import { Context } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
+import * as wsModule from 'ws'
 import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
-import type { ServerSocket } from '../src/socket.ts'
+import type { Payload, ServerSocket } from '../src/socket.ts'
 import type { Transport } from '../src/transport.ts'
 
 type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
@@ -13,8 +14,30 @@ const chosenProtocol = Symbol('portsocket.protocol')
 const socketFor = Symbol('portsocket.socket')
 type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any> }
 
+/** A payload framed once for a whole fan-out. */
+interface Framed {
+  frames: Buffer[]
+  payload: Payload
+}
+
+interface WsSender {
+  _state: number
+  sendFrame(frames: Buffer[]): void
+}
+
+// ws's frame encoder (its typings leave it out).
+const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender
+
 class NodeTransport implements Transport {
   constructor(readonly ws: WebSocket) {}
+  sendPrepared(prepared: unknown): void {
+    const { frames, payload } = prepared as Framed
+    // The same frame bytes go to every recipient (the approach engine.io takes): no
+    // per-socket encoding. Fall back to send() while ws has queued work of its own.
+    const sender = (this.ws as unknown as { _sender?: WsSender })._sender
+    if (sender && sender._state === 0 && this.ws.readyState === 1) sender.sendFrame(frames)
+    else this.ws.send(payload)
+  }
   send(data: string | Uint8Array): void {
     this.ws.send(data)
   }
@@ -54,6 +77,14 @@ class NodeRuntime extends Runtime<NodeEnv> {
       const socket = request[socketFor]
       if (socket) this.#wire(socket, ws)
     })
+  }
+
+  /** Frames a fan-out payload once: unmasked, final, text or binary. */
+  override prepare(payload: Payload): Framed {
+    const text = typeof payload === 'string'
+    const data = text ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+    const frames = Sender.frame(data, { fin: true, rsv1: false, opcode: text ? 1 : 2, mask: false, readOnly: true })
+    return { frames, payload }
   }
 
   protected async accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv) {

@@ -2,7 +2,7 @@
  * The example app: the same routes on every runtime. `npm start` serves it on Node.
  */
 import { Hono } from 'hono'
-import { websocket, type ServerSocket } from '../src/index.ts'
+import { sockets, websocket } from '../src/index.ts'
 
 export const app = new Hono()
 
@@ -30,25 +30,22 @@ app.get(
   }),
 )
 
-// A minimal chat: everyone on the same path hears everyone (rooms arrive in portsocket's rooms API).
-const listeners = new Map<string, Set<ServerSocket<{ name: string }>>>()
+// A chat: one room per path, join and leave announced to the room.
 app.get(
   '/ws/chat/:room',
   websocket<{ name: string; room: string }>(
     {
-      open(socket) {
-        const room = listeners.get(socket.data.room) ?? new Set()
-        listeners.set(socket.data.room, room.add(socket))
+      async open(socket) {
+        await socket.join(socket.data.room)
       },
       message(socket, msg) {
-        for (const peer of listeners.get(socket.data.room) ?? []) peer.send(`${socket.data.name}: ${msg.text()}`)
-      },
-      close(socket) {
-        const room = listeners.get(socket.data.room)
-        room?.delete(socket)
-        if (room?.size === 0) listeners.delete(socket.data.room)
+        return socket.server.to(socket.data.room).send(`${socket.data.name}: ${msg.text()}`)
       },
     },
-    { data: (c) => ({ name: c.req.query('name') ?? 'anonymous', room: c.req.param('room') ?? 'lobby' }) },
+    { presence: true, data: (c) => ({ name: c.req.query('name') ?? 'anonymous', room: c.req.param('room') ?? 'lobby' }) },
   ),
 )
+
+// Who is in a room, and a message to it from plain HTTP.
+app.get('/api/rooms/:room', async (c) => c.json(await sockets(c).members(c.req.param('room'))))
+app.post('/api/rooms/:room', async (c) => c.json(await sockets(c).to(c.req.param('room')).send(await c.req.text())))

@@ -8,6 +8,14 @@ export interface CloseInfo {
   reason: string
 }
 
+/** What the `close` hook gets: how the connection ended, and what it did. */
+export interface CloseSummary extends CloseInfo {
+  /** How long the connection was open, in ms. */
+  duration: number
+  messagesIn: number
+  messagesOut: number
+}
+
 /** Passed to `addEventListener('message', …)`, shaped like the WHATWG `MessageEvent`. */
 export interface SocketMessageEvent<S = unknown> {
   readonly type: 'message'

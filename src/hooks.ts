@@ -1,5 +1,5 @@
 import type { Context, Handler } from 'hono'
-import type { CloseInfo } from './events.ts'
+import type { CloseSummary } from './events.ts'
 import type { Message } from './message.ts'
 import { resolveOptions, type SocketOptions } from './options.ts'
 import type { ServerSocket } from './socket.ts'
@@ -15,8 +15,18 @@ export interface SocketHooks<Data = unknown> {
   open?(socket: ServerSocket<Data>): unknown
   /** A message arrived (within size and rate limits). */
   message?(socket: ServerSocket<Data>, message: Message): unknown
-  /** The connection ended, with the code and reason of the close. */
-  close?(socket: ServerSocket<Data>, info: CloseInfo): unknown
+  /**
+   * Handlers for JSON envelopes `{ "type": event, "data": data }` (what `emit` sends),
+   * by type. A message that is not an envelope, or whose type has no handler, goes to
+   * `message` if there is one; otherwise a non-envelope closes with 1007 and an unknown
+   * type reports an `UnknownEventError` to `error` and the socket stays open.
+   */
+  events?: Record<string, (socket: ServerSocket<Data>, data: any, message: Message) => unknown>
+  /**
+   * After the connection ended and left its rooms: the close code and reason, how long
+   * it lasted and how many messages went each way.
+   */
+  close?(socket: ServerSocket<Data>, info: CloseSummary): unknown
   /** A hook threw, a message was rate limited with `onExceeded: "drop"`, or the transport failed. */
   error?(socket: ServerSocket<Data>, error: unknown): void
 }

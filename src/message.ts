@@ -14,6 +14,17 @@ export class MessageFormatError extends Error {
 }
 
 /**
+ * Reported to the error hook when an envelope's `type` has no handler in `events` (and
+ * there is no `message` hook to fall back to). The connection stays open.
+ */
+export class UnknownEventError extends Error {
+  override readonly name = 'UnknownEventError'
+  constructor(readonly type: string) {
+    super(`no handler for event type ${JSON.stringify(type)}`)
+  }
+}
+
+/**
  * One incoming WebSocket message. Text messages arrive as strings and binary ones as
  * bytes on every runtime; the helpers convert either way.
  */

@@ -45,6 +45,14 @@ export interface SocketOptions<Data = unknown> {
   closeTimeout?: number
   /** Builds the connection's `data` from the upgrade request (auth results, params…). */
   data?: (c: Context) => Data
+  /**
+   * Announce joins and leaves: when a socket of this route joins or leaves a room (or
+   * closes), the room's other members get `{ "type": "presence", "data": { room,
+   * action: "join" | "leave", member: { id, data } } }`. Default false.
+   */
+  presence?: boolean
+  /** Most rooms one socket may be in. Default 64. */
+  maxRooms?: number
 }
 
 /** @internal */
@@ -59,6 +67,8 @@ export interface ResolvedOptions {
   maxBufferedAmount: number
   closeTimeout: number
   data: ((c: Context) => unknown) | undefined
+  presence: boolean
+  maxRooms: number
 }
 
 const MiB = 1024 * 1024
@@ -83,6 +93,8 @@ export function resolveOptions(options: SocketOptions<any> = {}): ResolvedOption
     maxBufferedAmount: options.maxBufferedAmount ?? 4 * MiB,
     closeTimeout: positive(options.closeTimeout, 5000, 'closeTimeout'),
     data: options.data,
+    presence: options.presence ?? false,
+    maxRooms: positive(options.maxRooms, 64, 'maxRooms'),
   }
   resolvedCache.set(options, resolved)
   return resolved

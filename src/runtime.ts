@@ -1,4 +1,6 @@
-import type { ServerSocket } from './socket.ts'
+import type { Hub } from './hub.ts'
+import { MemoryHub, type FanOut } from './memory-hub.ts'
+import type { Payload, ServerSocket } from './socket.ts'
 import type { Transport } from './transport.ts'
 import { takeUpgrade } from './upgrade.ts'
 
@@ -27,11 +29,22 @@ export function runtimeOf(request: Request): Runtime<any> | undefined {
  * `accept`, that turns an upgrade the app agreed to into the runtime's own socket,
  * and reports that socket's events to the core through {@link ServerSocket}.
  */
-export abstract class Runtime<Env = unknown> {
+export abstract class Runtime<Env = unknown> implements FanOut {
   /** The runtime's name: `node`, `bun`, `deno` or `workerd`. */
   abstract readonly name: string
   /** The open sockets served through this runtime instance. */
   readonly sockets = new Set<ServerSocket<any>>()
+  /** The registry and delivery service for this server's sockets. */
+  readonly hub: Hub
+
+  constructor(hub?: Hub) {
+    this.hub = hub ?? new MemoryHub(this)
+  }
+
+  /** Native topic publish, where the runtime has one (see {@link FanOut}). */
+  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
+  /** One encoding of a payload for many sends, where the runtime can (see {@link FanOut}). */
+  prepare?(payload: Payload): unknown
 
   /**
    * Performs the runtime's upgrade for a socket the app accepted. `headers` are the
@@ -55,7 +68,7 @@ export abstract class Runtime<Env = unknown> {
 
   /** Marks a socket open on `transport`; adapters call it when the runtime's socket opens. */
   protected open(socket: ServerSocket<any>, transport: Transport): void {
-    socket.attach(transport, this.sockets)
+    socket.attach(transport, this)
   }
 
   /**

@@ -1,10 +1,13 @@
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
 import type { SocketHooks } from './hooks.ts'
-import { fitsIn, Message, MessageFormatError, utf8Length } from './message.ts'
+import { fitsIn, Message, MessageFormatError, UnknownEventError, utf8Length } from './message.ts'
 import type { ResolvedOptions } from './options.ts'
 import { RateLimitError, TokenBucket } from './rate-limit.ts'
 import type { Transport } from './transport.ts'
+import type { Runtime } from './runtime.ts'
+import { envelope, type Delivered } from './hub.ts'
+import { socketsOf, type Sockets, type Target } from './sockets.ts'
 
 /** The WHATWG ready states. */
 export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const
@@ -14,10 +17,14 @@ export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState]
 export type SendData = string | ArrayBuffer | ArrayBufferView
 
 type Listener = (event: any) => unknown
-type Payload = string | Uint8Array
+/** @internal a message as adapters send it: a string for text, bytes for binary. */
+export type Payload = string | Uint8Array
 
 /** @internal what the core knows about a socket when the upgrade is accepted. */
 export interface SocketInit<Data> {
+  /** Given when a connection is restored (a Durable Object waking up). */
+  id?: string
+  connectedAt?: number
   url: string
   protocol: string
   data: Data
@@ -33,13 +40,13 @@ export interface SocketInit<Data> {
  */
 export class ServerSocket<Data = unknown> {
   /** A unique id for this connection. */
-  readonly id: string = crypto.randomUUID()
+  readonly id: string
   /** The URL the client connected to. */
   readonly url: string
   /** The subprotocol the server chose, or `""`. */
   readonly protocol: string
   /** When the upgrade was accepted (ms since the epoch). */
-  readonly connectedAt: number = Date.now()
+  readonly connectedAt: number
   /** Per-connection application data, set from the `data` option and free to change. */
   data: Data
   /** How binary messages appear as `event.data` to `message` listeners. */
@@ -47,7 +54,8 @@ export class ServerSocket<Data = unknown> {
 
   #state: ReadyState = ReadyState.CONNECTING
   #transport: Transport | undefined
-  #registry: Set<ServerSocket<any>> | undefined
+  #runtime: Runtime<any> | undefined
+  #rooms: Set<string> | undefined
   readonly #options: ResolvedOptions
   readonly #hooks: SocketHooks<Data> | undefined
   #outbox: Payload[] | undefined
@@ -58,12 +66,17 @@ export class ServerSocket<Data = unknown> {
   #bucket: TokenBucket | undefined
   #alive = true
   #lastMessageAt = 0
-  #timers: ReturnType<typeof setTimeout>[] | undefined
+  // Timer handles differ per runtime (objects on Node and Bun, numbers elsewhere).
+  #timers: any[] | undefined
   #messagesIn = 0
   #messagesOut = 0
+  #backlog: Message[] | undefined
+  #crashed = false
 
   /** @internal sockets are made by `upgrade()` and `websocket()`. */
   constructor(init: SocketInit<Data>) {
+    this.id = init.id ?? crypto.randomUUID()
+    this.connectedAt = init.connectedAt ?? Date.now()
     this.url = init.url
     this.protocol = init.protocol
     this.data = init.data
@@ -128,6 +141,49 @@ export class ServerSocket<Data = unknown> {
     return this.send(JSON.stringify(value))
   }
 
+  /** Sends the JSON envelope `{ "type": event, "data": data }` to this socket. */
+  emit(event: string, data?: unknown): boolean {
+    return this.send(envelope(event, data))
+  }
+
+  /** The rooms this socket is in. */
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms ?? NO_ROOMS
+  }
+
+  /**
+   * Joins a room (joining twice is a no-op). Rejects with a `RoomError` for an empty
+   * name, a name over 128 characters, or more than `maxRooms` rooms.
+   */
+  join(room: string): Promise<void> {
+    return this.#hub().join(this, room)
+  }
+
+  /** Leaves a room. */
+  leave(room: string): Promise<void> {
+    return this.#hub().leave(this, room)
+  }
+
+  /** Everyone else in a room (this socket excluded): `socket.to(room).send(…)`. */
+  to(room: string): Target {
+    return this.server.to(room).except(this.id)
+  }
+
+  /** Sends to every other connection of the server. */
+  broadcast(data: SendData): Promise<Delivered> {
+    return this.server.all.except(this.id).send(data)
+  }
+
+  /** The server's connections: rooms, registry, delivery, admin. */
+  get server(): Sockets {
+    return socketsOf(this.#hub())
+  }
+
+  #hub() {
+    if (!this.#runtime) throw new Error('portsocket: this socket is not open yet; use rooms from the open hook on')
+    return this.#runtime.hub
+  }
+
   /**
    * Starts the close handshake. `code` must be 1000 or 3000–4999 (or one of the
    * RFC 6455 codes a server may send); `reason` at most 123 bytes of UTF-8.
@@ -178,11 +234,12 @@ export class ServerSocket<Data = unknown> {
   // ---- called by the runtime adapters (via Runtime) --------------------------------
 
   /** @internal the runtime accepted the upgrade and the socket is open. */
-  attach(transport: Transport, registry: Set<ServerSocket<any>>): void {
+  attach(transport: Transport, runtime: Runtime<any>): void {
     if (this.#state === ReadyState.CLOSED) return transport.close(CloseCode.GoingAway, '')
     this.#transport = transport
-    this.#registry = registry
-    registry.add(this)
+    this.#runtime = runtime
+    runtime.sockets.add(this)
+    runtime.hub.attach(this)
     const pendingClose = this.#pendingClose
     this.#state = ReadyState.OPEN
     const outbox = this.#outbox
@@ -216,8 +273,10 @@ export class ServerSocket<Data = unknown> {
     }
     this.#messagesIn++
     const message = new Message(data)
-    const hooks = this.#hooks
-    if (hooks?.message) this.#run(() => hooks.message!(this, message))
+    if (this.#hooks?.events || this.#hooks?.message) {
+      if (this.#backlog) this.#backlog.push(message)
+      else this.#handle(message)
+    }
     if (this.#listeners?.get('message')?.length) {
       const raw = message.raw
       const eventData =
@@ -225,6 +284,38 @@ export class ServerSocket<Data = unknown> {
       this.#dispatch('message', { type: 'message', data: eventData, message, target: this })
     }
     this.#inbox?.push(message)
+  }
+
+  /** @internal the runtime's socket, for fast paths. */
+  get transport(): Transport | undefined {
+    return this.#transport
+  }
+
+  /** @internal the room set, made on first join. */
+  roomSet(): Set<string> {
+    return (this.#rooms ??= new Set())
+  }
+
+  /** @internal one delivery of a fan-out: like send, but never throws. */
+  deliver(payload: Payload, prepared: unknown): boolean {
+    if (this.#state !== ReadyState.OPEN) return false
+    const transport = this.#transport!
+    try {
+      if (prepared !== undefined && transport.sendPrepared) transport.sendPrepared(prepared)
+      else transport.send(payload)
+    } catch {
+      return false
+    }
+    this.#messagesOut++
+    this.#checkBuffer()
+    return true
+  }
+
+  /** @internal counts a message the runtime delivered natively (a topic publish). */
+  countDelivered(): boolean {
+    if (this.#state !== ReadyState.OPEN) return false
+    this.#messagesOut++
+    return true
   }
 
   /** @internal the peer answered a ping. */
@@ -241,7 +332,15 @@ export class ServerSocket<Data = unknown> {
   detached(code: number, reason: string): void {
     if (this.#state === ReadyState.CLOSED) return
     this.#state = ReadyState.CLOSED
-    this.#registry?.delete(this)
+    const runtime = this.#runtime
+    if (runtime) {
+      runtime.sockets.delete(this)
+      try {
+        runtime.hub.detach(this)
+      } catch (error) {
+        this.#report(error)
+      }
+    }
     if (this.#timers) for (const timer of this.#timers) clearTimeout(timer)
     this.#timers = undefined
     this.#outbox = undefined
@@ -252,7 +351,10 @@ export class ServerSocket<Data = unknown> {
     // A socket whose upgrade never completed was never opened: no close to report.
     if (!this.#transport) return
     const hooks = this.#hooks
-    if (hooks?.close) this.#run(() => hooks.close!(this, info))
+    if (hooks?.close) {
+      const summary = { ...info, duration: Date.now() - this.connectedAt, messagesIn: this.#messagesIn, messagesOut: this.#messagesOut }
+      this.#run(() => hooks.close!(this, summary))
+    }
     this.#dispatch('close', { type: 'close', code, reason, wasClean: code !== CloseCode.Abnormal, target: this })
   }
 
@@ -281,6 +383,39 @@ export class ServerSocket<Data = unknown> {
     } finally {
       this.detached(code, reason)
     }
+  }
+
+  /**
+   * Runs the message hook. Hooks of one connection see its messages one at a time, in
+   * order: while an async hook runs, later messages wait in a backlog (so "join, then
+   * say" from one client stays in that order even with a remote hub).
+   */
+  #handle(message: Message): void {
+    const hooks = this.#hooks!
+    const pending = this.#run(() => (hooks.events ? this.#route(hooks, message) : hooks.message!(this, message)))
+    if (!pending) return
+    this.#backlog ??= []
+    pending.then(() => {
+      const next = this.#backlog?.shift()
+      if (next && !this.#crashed) return this.#handle(next)
+      this.#backlog = undefined
+    })
+  }
+
+  /** Routes a JSON envelope `{ type, data }` to its `events` handler. */
+  #route(hooks: SocketHooks<Data>, message: Message): unknown {
+    let parsed: { type?: unknown; data?: unknown } | undefined
+    if (!message.isBinary) {
+      try {
+        parsed = message.json()
+      } catch {}
+    }
+    const type = parsed && typeof parsed === 'object' && typeof parsed.type === 'string' ? parsed.type : undefined
+    const handler = type !== undefined && Object.hasOwn(hooks.events!, type) ? hooks.events![type] : undefined
+    if (handler) return handler(this, parsed!.data, message)
+    if (hooks.message) return hooks.message(this, message)
+    if (type === undefined) throw new MessageFormatError('expected a JSON envelope {"type": string, "data": any}')
+    this.#report(new UnknownEventError(type))
   }
 
   #checkBuffer(): void {
@@ -320,17 +455,22 @@ export class ServerSocket<Data = unknown> {
     ;(this.#timers ??= []).push(setTimeout(fn, ms))
   }
 
-  /** Runs application code; a throw or rejection closes this socket (never another). */
-  #run(fn: () => unknown): void {
+  /**
+   * Runs application code; a throw or rejection closes this socket (never another).
+   * Returns a promise when the code is async, settled once it has finished.
+   */
+  #run(fn: () => unknown): Promise<void> | undefined {
     try {
       const result = fn() as any
-      if (result && typeof result.then === 'function') result.then(undefined, (error: unknown) => this.#crash(error))
+      if (result && typeof result.then === 'function') return result.then(noop, (error: unknown) => this.#crash(error))
     } catch (error) {
       this.#crash(error)
     }
+    return undefined
   }
 
   #crash(error: unknown): void {
+    this.#crashed = true
     this.#report(error)
     if (error instanceof MessageFormatError) {
       this.#beginClose(CloseCode.InvalidPayload, clip(error.message))
@@ -374,11 +514,16 @@ export class ServerSocket<Data = unknown> {
   }
 }
 
+function noop(): void {}
+
 function heartbeat(socket: ServerSocket<any>): void {
   socket.beat()
 }
 
-function toPayload(data: SendData): Payload {
+const NO_ROOMS: ReadonlySet<string> = new Set()
+
+/** @internal */
+export function toPayload(data: SendData): Payload {
   if (typeof data === 'string' || data instanceof Uint8Array) return data
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)

@@ -18,4 +18,9 @@ export interface Transport {
   readonly extensions: string
   /** True when the runtime itself pings and drops dead peers, so the core need not. */
   readonly checksLiveness?: boolean
+  /** Subscribes to a native topic (Bun), so room sends can use the runtime's publish. */
+  subscribe?(topic: string): void
+  unsubscribe?(topic: string): void
+  /** Sends a payload the runtime encoded once for many sockets (see `FanOut.prepare`). */
+  sendPrepared?(prepared: unknown): void
 }

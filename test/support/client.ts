@@ -76,6 +76,45 @@ export class TestClient {
     })
   }
 
+  /**
+   * The first message (queued or still to come) that `match` accepts; the others stay
+   * queued, in order, for next().
+   */
+  nextMatching(match: (msg: Received) => boolean, timeoutMs = 5000): Promise<Received> {
+    const at = this.#queue.findIndex(match)
+    if (at >= 0) return Promise.resolve(this.#queue.splice(at, 1)[0]!)
+    return new Promise((resolve, reject) => {
+      const onMessage = (data: Buffer, isBinary: boolean) => {
+        const msg = { data: isBinary ? data : data.toString(), isBinary }
+        if (!match(msg)) return
+        const index = this.#queue.indexOf(this.#queue.find((m) => m.data === msg.data && m.isBinary === isBinary)!)
+        if (index >= 0) this.#queue.splice(index, 1)
+        cleanup()
+        resolve(msg)
+      }
+      const cleanup = () => {
+        clearTimeout(timer)
+        this.ws.off('message', onMessage)
+      }
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new Error(`no matching message within ${timeoutMs} ms; queued: ${JSON.stringify(this.#queue.map((m) => String(m.data).slice(0, 80)))}`))
+      }, timeoutMs)
+      this.ws.on('message', onMessage)
+    })
+  }
+
+  /** The next JSON envelope `{ type, data }` of this type; other messages stay queued. */
+  async nextEvent<T = any>(type: string, timeoutMs?: number): Promise<T> {
+    const msg = await this.nextMatching((m) => !m.isBinary && envelopeType(m.data as string) === type, timeoutMs)
+    return JSON.parse(msg.data as string).data as T
+  }
+
+  /** Sends a JSON envelope `{ type, data }`. */
+  emit(type: string, data?: unknown): void {
+    this.sendJson({ type, data })
+  }
+
   async nextText(timeoutMs?: number): Promise<string> {
     const msg = await this.next(timeoutMs)
     if (msg.isBinary) throw new Error('expected a text message, got binary')
@@ -158,4 +197,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
       },
     )
   })
+}
+
+function envelopeType(text: string): string | undefined {
+  if (!text.startsWith('{')) return undefined
+  try {
+    const parsed = JSON.parse(text)
+    return typeof parsed?.type === 'string' ? parsed.type : undefined
+  } catch {
+    return undefined
+  }
 }

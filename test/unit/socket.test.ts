@@ -3,6 +3,14 @@ import type { SocketHooks } from '../../src/hooks.ts'
 import { resolveOptions, type SocketOptions } from '../../src/options.ts'
 import { ServerSocket } from '../../src/socket.ts'
 import type { Transport } from '../../src/transport.ts'
+import { Runtime } from '../../src/runtime.ts'
+
+class FakeRuntime extends Runtime {
+  readonly name = 'fake'
+  protected accept() {
+    return undefined
+  }
+}
 
 /** A transport that records what the core asked of it. */
 class FakeTransport implements Transport {
@@ -30,8 +38,8 @@ class FakeTransport implements Transport {
 function make(options: SocketOptions = {}, hooks?: SocketHooks) {
   const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions(options), hooks })
   const transport = new FakeTransport()
-  const registry = new Set<ServerSocket<any>>()
-  return { socket, transport, registry, open: () => socket.attach(transport, registry) }
+  const runtime = new FakeRuntime()
+  return { socket, transport, runtime, registry: runtime.sockets, open: () => socket.attach(transport, runtime) }
 }
 
 afterEach(() => {
@@ -87,7 +95,7 @@ describe('ServerSocket', () => {
     expect(transport.sent).toEqual(['HI'])
     socket.detached(1000, 'bye')
     socket.detached(1006, 'again')
-    expect(closes).toEqual([{ code: 1000, reason: 'bye' }])
+    expect(closes).toEqual([{ code: 1000, reason: 'bye', duration: expect.any(Number), messagesIn: 1, messagesOut: 1 }])
     expect(registry.has(socket)).toBe(false)
     expect([socket.messagesIn, socket.messagesOut]).toEqual([1, 1])
   })
@@ -162,7 +170,7 @@ describe('ServerSocket', () => {
     expect(transport.terminated).toBe(0)
     vi.advanceTimersByTime(1000)
     expect(transport.terminated).toBe(1)
-    expect(closes).toEqual([{ code: 1006, reason: 'heartbeat timeout' }])
+    expect(closes).toMatchObject([{ code: 1006, reason: 'heartbeat timeout' }])
   })
 
   it('leaves liveness to transports that check it themselves', () => {
@@ -251,5 +259,39 @@ describe('close reported synchronously by the transport', () => {
     socket.close(1000, 'bye')
     expect(socket.readyState).toBe(3)
     expect(vi.getTimerCount()).toBe(0)
+  })
+})
+
+describe('message order', () => {
+  it('hands one connection its messages one at a time, even when the hook is async', async () => {
+    const log: string[] = []
+    const { socket, open } = make({}, {
+      async message(_s, m) {
+        log.push(`start ${m.text()}`)
+        await new Promise((r) => setTimeout(r, m.text() === 'slow' ? 30 : 1))
+        log.push(`end ${m.text()}`)
+      },
+    })
+    open()
+    socket.received('slow')
+    socket.received('fast')
+    await new Promise((r) => setTimeout(r, 80))
+    expect(log).toEqual(['start slow', 'end slow', 'start fast', 'end fast'])
+  })
+
+  it('drops the backlog once a hook has crashed the connection', async () => {
+    const seen: string[] = []
+    const { socket, open } = make({}, {
+      async message(_s, m) {
+        seen.push(m.text())
+        throw new Error('boom')
+      },
+      error() {},
+    })
+    open()
+    socket.received('a')
+    socket.received('b')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(seen).toEqual(['a'])
   })
 })

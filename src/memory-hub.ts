@@ -1,0 +1,158 @@
+import { checkRoomName, envelope, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
+import { toPayload, type Payload, type SendData, type ServerSocket } from './socket.ts'
+
+/**
+ * How a runtime can deliver one payload to many of its sockets faster than a loop of
+ * `send`: native topics (Bun) or a frame encoded once (Node). Both are optional.
+ */
+export interface FanOut {
+  /** Publishes to every socket subscribed to `topic`, except `except`; false if it cannot. */
+  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
+  /** Encodes a payload once, for `Transport.sendPrepared` on each recipient. */
+  prepare?(payload: Payload): unknown
+}
+
+/** The topic every socket is subscribed to, for broadcasts: longer than any room name. */
+export const ALL_TOPIC = 'portsocket:all'.padEnd(MAX_ROOM_NAME + 1, '*')
+
+const NONE: ReadonlySet<ServerSocket<any>> = new Set()
+
+/** The default hub: one server instance's connections and rooms, in memory. */
+export class MemoryHub implements Hub {
+  readonly instanceId: string = crypto.randomUUID()
+  readonly #sockets = new Map<string, ServerSocket<any>>()
+  readonly #rooms = new Map<string, Set<ServerSocket<any>>>()
+
+  constructor(readonly fanOut: FanOut = {}) {}
+
+  attach(socket: ServerSocket<any>): void {
+    this.#sockets.set(socket.id, socket)
+    socket.transport?.subscribe?.(ALL_TOPIC)
+  }
+
+  detach(socket: ServerSocket<any>): void {
+    for (const room of [...socket.rooms]) this.#leave(socket, room)
+    this.#sockets.delete(socket.id)
+  }
+
+  async join(socket: ServerSocket<any>, room: string): Promise<void> {
+    checkRoomName(room)
+    if (this.#sockets.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
+    const rooms = socket.roomSet()
+    if (rooms.has(room)) return
+    const max = socket.settings.maxRooms
+    if (rooms.size >= max) throw new RoomError(`a socket may be in at most ${max} rooms`)
+    rooms.add(room)
+    let members = this.#rooms.get(room)
+    if (!members) this.#rooms.set(room, (members = new Set()))
+    members.add(socket)
+    socket.transport?.subscribe?.(room)
+    if (socket.settings.presence) this.#announce(socket, room, 'join')
+  }
+
+  async leave(socket: ServerSocket<any>, room: string): Promise<void> {
+    checkRoomName(room)
+    this.#leave(socket, room)
+  }
+
+  #leave(socket: ServerSocket<any>, room: string): void {
+    const members = this.#rooms.get(room)
+    if (!members?.delete(socket)) return
+    socket.roomSet().delete(room)
+    if (members.size === 0) this.#rooms.delete(room)
+    socket.transport?.unsubscribe?.(room)
+    if (socket.settings.presence) this.#announce(socket, room, 'leave')
+  }
+
+  #announce(socket: ServerSocket<any>, room: string, action: 'join' | 'leave'): void {
+    const members = this.#rooms.get(room)
+    if (!members) return
+    const payload = envelope('presence', { room, action, member: { id: socket.id, data: socket.data } })
+    this.#fanOut(members, payload, [socket.id], room)
+  }
+
+  async send(to: Recipients, data: SendData): Promise<Delivered> {
+    const payload = toPayload(data)
+    if ('ids' in to) {
+      const missing: string[] = []
+      const targets = new Set<ServerSocket<any>>()
+      for (const id of idList(to.ids)) {
+        const socket = this.#sockets.get(id)
+        if (socket) targets.add(socket)
+        else missing.push(id)
+      }
+      return { delivered: this.#fanOut(targets, payload, [], undefined), missing }
+    }
+    const except = idList(to.except)
+    if ('room' in to) return { delivered: this.#fanOut(this.#rooms.get(to.room) ?? NONE, payload, except, to.room), missing: [] }
+    return { delivered: this.#fanOut(this.#sockets.values(), payload, except, ALL_TOPIC), missing: [] }
+  }
+
+  /** Hands one payload to each recipient once; a closed or failing one never stops the rest. */
+  #fanOut(
+    recipients: Iterable<ServerSocket<any>>,
+    payload: Payload,
+    except: readonly string[],
+    topic: string | undefined,
+  ): number {
+    const { publish, prepare } = this.fanOut
+    if (publish && topic !== undefined && except.length <= 1) {
+      const skip = except.length ? this.#sockets.get(except[0]!) : undefined
+      if ((except.length === 0 || skip) && publish.call(this.fanOut, topic, payload, skip)) {
+        let count = 0
+        for (const socket of recipients) if (socket !== skip && socket.countDelivered()) count++
+        return count
+      }
+    }
+    const prepared = prepare?.call(this.fanOut, payload)
+    let count = 0
+    for (const socket of recipients) {
+      if (except.length && except.includes(socket.id)) continue
+      if (socket.deliver(payload, prepared)) count++
+    }
+    return count
+  }
+
+  async connections(): Promise<ConnectionInfo[]> {
+    return [...this.#sockets.values()].map((s) => this.#info(s))
+  }
+
+  async connection(id: string): Promise<ConnectionInfo | undefined> {
+    const socket = this.#sockets.get(id)
+    return socket && this.#info(socket)
+  }
+
+  async rooms(): Promise<string[]> {
+    return [...this.#rooms.keys()]
+  }
+
+  async members(room: string): Promise<ConnectionInfo[]> {
+    return [...(this.#rooms.get(room) ?? NONE)].map((s) => this.#info(s))
+  }
+
+  async update(id: string, data: unknown): Promise<boolean> {
+    const socket = this.#sockets.get(id)
+    if (!socket) return false
+    socket.data = data
+    return true
+  }
+
+  async disconnect(id: string, code = 1000, reason = ''): Promise<boolean> {
+    const socket = this.#sockets.get(id)
+    if (!socket) return false
+    socket.close(code, reason)
+    return true
+  }
+
+  #info(socket: ServerSocket<any>): ConnectionInfo {
+    return {
+      id: socket.id,
+      instanceId: this.instanceId,
+      connectedAt: socket.connectedAt,
+      rooms: [...socket.rooms],
+      data: socket.data,
+      url: socket.url,
+      protocol: socket.protocol,
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { Context } from 'hono'
+import { envelope, idList, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
+import { runtimeOf } from './runtime.ts'
+import type { SendData } from './socket.ts'
+
+/** A set of recipients to send to: a room, everyone, or a list of ids. */
+export class Target {
+  /** @internal */
+  constructor(
+    readonly hub: Hub,
+    readonly recipients: Recipients,
+  ) {}
+
+  /** The same recipients without these connection ids. */
+  except(...ids: string[]): Target {
+    const to = this.recipients
+    if ('ids' in to) return new Target(this.hub, { ids: idList(to.ids).filter((id) => !ids.includes(id)) })
+    return new Target(this.hub, { ...to, except: [...idList(to.except), ...ids] })
+  }
+
+  /** Sends a raw message (text or binary) to every recipient once. */
+  send(data: SendData): Promise<Delivered> {
+    return this.hub.send(this.recipients, data)
+  }
+
+  /** Sends the JSON envelope `{ "type": event, "data": data }`. */
+  emit(event: string, data?: unknown): Promise<Delivered> {
+    return this.hub.send(this.recipients, envelope(event, data))
+  }
+}
+
+/**
+ * The connections of a server, reachable from WebSocket hooks and plain HTTP routes
+ * alike: delivery to rooms, to everyone and to ids, the registry, and admin actions.
+ */
+export class Sockets {
+  constructor(readonly hub: Hub) {}
+
+  /** This server instance's id. */
+  get instanceId(): string {
+    return this.hub.instanceId
+  }
+
+  /** Everyone in a room. */
+  to(room: string): Target {
+    return new Target(this.hub, { room })
+  }
+
+  /** Every connection. */
+  get all(): Target {
+    return new Target(this.hub, { all: true })
+  }
+
+  /** One or more connections by id; `missing` in the result lists those not connected. */
+  ids(ids: string | readonly string[]): Target {
+    return new Target(this.hub, { ids })
+  }
+
+  /** Sends to every connection. */
+  broadcast(data: SendData): Promise<Delivered> {
+    return this.all.send(data)
+  }
+
+  /** Sends to one connection or a list of them, by id. */
+  sendTo(ids: string | readonly string[], data: SendData): Promise<Delivered> {
+    return this.ids(ids).send(data)
+  }
+
+  /** Every connection's registry entry. */
+  list(): Promise<ConnectionInfo[]> {
+    return this.hub.connections()
+  }
+
+  /** One connection's registry entry, or undefined. */
+  get(id: string): Promise<ConnectionInfo | undefined> {
+    return this.hub.connection(id)
+  }
+
+  /** The rooms that have members. */
+  rooms(): Promise<string[]> {
+    return this.hub.rooms()
+  }
+
+  /** Who is in a room, with their data. */
+  members(room: string): Promise<ConnectionInfo[]> {
+    return this.hub.members(room)
+  }
+
+  /** Replaces a connection's data; false when it is not connected. */
+  update(id: string, data: unknown): Promise<boolean> {
+    return this.hub.update(id, data)
+  }
+
+  /** Closes a connection (an admin action); false when it is not connected. */
+  disconnect(id: string, code = 1000, reason = ''): Promise<boolean> {
+    return this.hub.disconnect(id, code, reason)
+  }
+}
+
+const cache = new WeakMap<Hub, Sockets>()
+
+/**
+ * The connections of the server handling this request, for use in any Hono handler.
+ *
+ * @example
+ * app.post('/api/rooms/:room', async (c) => {
+ *   const { delivered } = await sockets(c).to(c.req.param('room')).send(await c.req.text())
+ *   return c.json({ delivered })
+ * })
+ */
+export function sockets(c: Context): Sockets {
+  const runtime = runtimeOf(c.req.raw)
+  if (!runtime) {
+    throw new Error('portsocket: sockets(c) needs a request served through a portsocket adapter (serve() or toWorker())')
+  }
+  return socketsOf(runtime.hub)
+}
+
+/** @internal */
+export function socketsOf(hub: Hub): Sockets {
+  let s = cache.get(hub)
+  if (!s) cache.set(hub, (s = new Sockets(hub)))
+  return s
+}
