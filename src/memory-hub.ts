@@ -19,11 +19,16 @@ const NONE: ReadonlySet<ServerSocket<any>> = new Set()
 
 /** The default hub: one server instance's connections and rooms, in memory. */
 export class MemoryHub implements Hub {
-  readonly instanceId: string = crypto.randomUUID()
+  #instanceId: string | undefined
   readonly #sockets = new Map<string, ServerSocket<any>>()
   readonly #rooms = new Map<string, Set<ServerSocket<any>>>()
 
   constructor(readonly fanOut: FanOut = {}) {}
+
+  get instanceId(): string {
+    // Made on first use: Workers allow no random values at module scope, where hubs are built.
+    return (this.#instanceId ??= crypto.randomUUID())
+  }
 
   attach(socket: ServerSocket<any>): void {
     this.#sockets.set(socket.id, socket)
