@@ -13,7 +13,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: runtime,
-          include: ['test/conformance/**/*.test.ts'],
+          // workerd also runs what only a Durable Object has (hibernation).
+          include: ['test/conformance/**/*.test.ts', ...(runtime === 'workerd' ? ['test/workerd/**/*.test.ts'] : [])],
           globalSetup: ['./test/support/global-setup.ts'],
         },
       })),

@@ -3,7 +3,8 @@ import type { CloseSummary } from './events.ts'
 import type { Message } from './message.ts'
 import { resolveOptions, type SocketOptions } from './options.ts'
 import type { ServerSocket } from './socket.ts'
-import { upgrade } from './upgrade.ts'
+import { registerRoute } from './routes.ts'
+import { createUpgrade } from './upgrade.ts'
 
 /**
  * The four moments of a connection. Any hook may be async; one that throws or rejects
@@ -46,6 +47,9 @@ export function websocket<Data = Record<string, unknown>>(
   options: SocketOptions<Data> = {},
 ): Handler {
   resolveOptions(options) // fail at startup, not at the first connection
-  if (typeof hooks !== 'function') return (c) => upgrade(c, options, hooks).response
-  return async (c) => upgrade(c, options, await hooks(c)).response
+  if (typeof hooks !== 'function') {
+    const route = registerRoute(hooks, options)
+    return (c) => createUpgrade(c, options, hooks, route).response
+  }
+  return async (c) => createUpgrade(c, options, await hooks(c), undefined).response
 }

@@ -39,6 +39,8 @@ export interface Hub {
   attach(socket: ServerSocket<any>): void
   /** @internal a local socket closed: it leaves every room. */
   detach(socket: ServerSocket<any>): void
+  /** @internal puts a revived socket back in its rooms, announcing nothing. */
+  restore?(socket: ServerSocket<any>, rooms: readonly string[]): void
   /** Adds the socket to a room (a second join is a no-op). */
   join(socket: ServerSocket<any>, room: string): Promise<void>
   /** Takes the socket out of a room. */

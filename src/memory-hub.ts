@@ -40,9 +40,17 @@ export class MemoryHub implements Hub {
     this.#sockets.delete(socket.id)
   }
 
+  restore(socket: ServerSocket<any>, rooms: readonly string[]): void {
+    for (const room of rooms) this.#join(socket, room, false)
+  }
+
   async join(socket: ServerSocket<any>, room: string): Promise<void> {
     checkRoomName(room)
     if (this.#sockets.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
+    this.#join(socket, room, socket.settings.presence)
+  }
+
+  #join(socket: ServerSocket<any>, room: string, announce: boolean): void {
     const rooms = socket.roomSet()
     if (rooms.has(room)) return
     const max = socket.settings.maxRooms
@@ -52,7 +60,7 @@ export class MemoryHub implements Hub {
     if (!members) this.#rooms.set(room, (members = new Set()))
     members.add(socket)
     socket.transport?.subscribe?.(room)
-    if (socket.settings.presence) this.#announce(socket, room, 'join')
+    if (announce) this.#announce(socket, room, 'join')
   }
 
   async leave(socket: ServerSocket<any>, room: string): Promise<void> {

@@ -30,6 +30,22 @@ export interface SocketInit<Data> {
   data: Data
   options: ResolvedOptions
   hooks: SocketHooks<Data> | undefined
+  /** The `websocket()` route, when its hooks can be found again by index. */
+  route?: number
+}
+
+/** @internal what a runtime saves of a socket to revive it later (see `ServerSocket.restore`). */
+export interface SocketSnapshot {
+  v: 1
+  route: number
+  id: string
+  url: string
+  protocol: string
+  data: unknown
+  rooms: string[]
+  connectedAt: number
+  in: number
+  out: number
 }
 
 /**
@@ -47,6 +63,8 @@ export class ServerSocket<Data = unknown> {
   readonly protocol: string
   /** When the upgrade was accepted (ms since the epoch). */
   readonly connectedAt: number
+  /** @internal the route index, for sockets that can be revived. */
+  readonly route: number | undefined
   /** Per-connection application data, set from the `data` option and free to change. */
   data: Data
   /** How binary messages appear as `event.data` to `message` listeners. */
@@ -76,6 +94,7 @@ export class ServerSocket<Data = unknown> {
   /** @internal sockets are made by `upgrade()` and `websocket()`. */
   constructor(init: SocketInit<Data>) {
     this.id = init.id ?? crypto.randomUUID()
+    this.route = init.route
     this.connectedAt = init.connectedAt ?? Date.now()
     this.url = init.url
     this.protocol = init.protocol
@@ -254,6 +273,39 @@ export class ServerSocket<Data = unknown> {
     const hooks = this.#hooks
     if (hooks?.open) this.#run(() => hooks.open!(this))
     this.#dispatch('open', { type: 'open', target: this })
+  }
+
+  /** @internal what a runtime needs to revive this socket elsewhere. */
+  snapshot(): SocketSnapshot | undefined {
+    if (this.route === undefined) return undefined
+    return {
+      v: 1,
+      route: this.route,
+      id: this.id,
+      url: this.url,
+      protocol: this.protocol,
+      data: this.data,
+      rooms: [...this.rooms],
+      connectedAt: this.connectedAt,
+      in: this.#messagesIn,
+      out: this.#messagesOut,
+    }
+  }
+
+  /**
+   * @internal reopens a socket from its snapshot on a transport that stayed connected
+   * (a Durable Object woke up): no open hook, no presence announcements.
+   */
+  restore(transport: Transport, runtime: Runtime<any>, saved: SocketSnapshot): void {
+    this.#transport = transport
+    this.#runtime = runtime
+    this.#state = ReadyState.OPEN
+    this.#messagesIn = saved.in
+    this.#messagesOut = saved.out
+    runtime.sockets.add(this)
+    runtime.hub.attach(this)
+    runtime.hub.restore?.(this, saved.rooms)
+    this.#startTimers(transport)
   }
 
   /** @internal one message arrived: a string for text, bytes for binary. */

@@ -31,10 +31,16 @@ const pending = new WeakMap<Request, ServerSocket<any>>()
  *   return response
  * })
  */
-export function upgrade<Data = Record<string, unknown>>(
+export function upgrade<Data = Record<string, unknown>>(c: Context, options: SocketOptions<Data> = {}): Upgrade<Data> {
+  return createUpgrade(c, options, undefined, undefined)
+}
+
+/** @internal `route` is set for `websocket()` routes whose hooks can be looked up again. */
+export function createUpgrade<Data>(
   c: Context,
-  options: SocketOptions<Data> = {},
-  hooks?: SocketHooks<Data>,
+  options: SocketOptions<Data>,
+  hooks: SocketHooks<Data> | undefined,
+  route: number | undefined,
 ): Upgrade<Data> {
   const request = c.req.raw
   if (!isUpgradeRequest(request)) {
@@ -54,7 +60,7 @@ export function upgrade<Data = Record<string, unknown>>(
   checkOrigin(c, resolved)
   const protocol = selectProtocol(c, resolved) ?? ''
   const data = resolved.data ? (resolved.data(c) as Data) : ({} as Data)
-  const socket = new ServerSocket<Data>({ url: request.url, protocol, data, options: resolved, hooks })
+  const socket = new ServerSocket<Data>({ url: request.url, protocol, data, options: resolved, hooks, route })
   pending.set(request, socket)
   const response = c.body(null, 200, { [UPGRADE_MARKER]: socket.id })
   return { socket, response }
