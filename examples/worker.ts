@@ -1,4 +1,7 @@
-import { toWorker } from '../adapters/cloudflare.ts'
+import { createSocketObject, toWorker } from '../adapters/cloudflare.ts'
 import { app } from './app.ts'
 
-export default toWorker(app)
+// Sockets that share rooms must live in one place: a Durable Object runs the app, with
+// WebSocket hibernation. wrangler.toml binds it as SOCKETS.
+export const PortsocketObject = createSocketObject(app)
+export default toWorker(app, { durableObject: 'SOCKETS' })

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryHub, type FanOut } from '../../src/memory-hub.ts'
+import { resolveOptions, type SocketOptions } from '../../src/options.ts'
+import { Runtime } from '../../src/runtime.ts'
+import { ServerSocket } from '../../src/socket.ts'
+import type { Transport } from '../../src/transport.ts'
+
+class FakeTransport implements Transport {
+  sent: unknown[] = []
+  topics = new Set<string>()
+  bufferedAmount = 0
+  extensions = ''
+  checksLiveness = true
+  failing = false
+  onSend?: () => void
+  send(data: string | Uint8Array) {
+    this.onSend?.()
+    if (this.failing) throw new Error('socket broke')
+    this.sent.push(data)
+  }
+  sendPrepared(prepared: unknown) {
+    this.sent.push(prepared)
+  }
+  close() {}
+  terminate() {}
+  subscribe(topic: string) {
+    this.topics.add(topic)
+  }
+  unsubscribe(topic: string) {
+    this.topics.delete(topic)
+  }
+}
+
+class FakeRuntime extends Runtime {
+  readonly name = 'fake'
+  protected accept() {
+    return undefined
+  }
+}
+
+function setup(fanOut?: FanOut, options: SocketOptions = {}) {
+  const hub = new MemoryHub(fanOut)
+  const runtime = new FakeRuntime(hub)
+  const open = (name: string) => {
+    const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
+    const transport = new FakeTransport()
+    socket.attach(transport, runtime)
+    return { socket, transport }
+  }
+  return { hub, open }
+}
+
+describe('MemoryHub', () => {
+  it('delivers to each member once, however often it joined or was named', async () => {
+    const { hub, open } = setup()
+    const a = open('a')
+    await a.socket.join('r')
+    await a.socket.join('r')
+    expect(await hub.send({ room: 'r' }, 'x')).toEqual({ delivered: 1, missing: [] })
+    expect(await hub.send({ ids: [a.socket.id, a.socket.id, 'ghost'] }, 'y')).toEqual({ delivered: 1, missing: ['ghost'] })
+    expect(a.transport.sent).toEqual(['x', 'y'])
+  })
+
+  it('a member that throws or closes mid-broadcast does not stop delivery to the others', async () => {
+    const { hub, open } = setup()
+    const [a, b, c] = ['a', 'b', 'c'].map(open) as [ReturnType<typeof open>, ReturnType<typeof open>, ReturnType<typeof open>]
+    for (const m of [a, b, c]) await m.socket.join('r')
+    a.transport.failing = true
+    b.transport.onSend = () => c.socket.detached(1006, '') // c goes away while b is being served
+    const result = await hub.send({ room: 'r' }, 'x')
+    expect(result.delivered).toBe(1)
+    expect(b.transport.sent).toEqual(['x'])
+    expect(await hub.members('r')).toHaveLength(2)
+  })
+
+  it('removes empty rooms and a closed socket from every room', async () => {
+    const { hub, open } = setup()
+    const a = open('a')
+    await a.socket.join('r1')
+    await a.socket.join('r2')
+    expect(await hub.rooms()).toEqual(['r1', 'r2'])
+    await a.socket.leave('r1')
+    expect(await hub.rooms()).toEqual(['r2'])
+    a.socket.detached(1000, '')
+    expect(await hub.rooms()).toEqual([])
+    expect(await hub.connection(a.socket.id)).toBeUndefined()
+    expect(a.transport.topics.has('r2')).toBe(false)
+  })
+
+  it('uses native publish when it can, and loops when the excluded sender has closed', async () => {
+    const published: [string, unknown, string | undefined][] = []
+    const fanOut: FanOut = {
+      publish(topic, payload, except) {
+        published.push([topic, payload, except?.id])
+        return true
+      },
+    }
+    const { hub, open } = setup(fanOut)
+    const a = open('a')
+    const b = open('b')
+    await a.socket.join('r')
+    await b.socket.join('r')
+    expect(await hub.send({ room: 'r', except: a.socket.id }, 'x')).toEqual({ delivered: 1, missing: [] })
+    expect(published).toEqual([['r', 'x', a.socket.id]])
+    expect([a.socket.messagesOut, b.socket.messagesOut]).toEqual([0, 1])
+  })
+
+  it('encodes a payload once for a whole fan-out when the runtime can', async () => {
+    let prepared = 0
+    const { hub, open } = setup({ prepare: (payload) => ({ frame: payload, n: ++prepared }) })
+    const a = open('a')
+    const b = open('b')
+    expect(await hub.send({ all: true }, 'x')).toEqual({ delivered: 2, missing: [] })
+    expect(prepared).toBe(1)
+    expect(a.transport.sent).toEqual([{ frame: 'x', n: 1 }])
+    expect(b.transport.sent).toEqual([{ frame: 'x', n: 1 }])
+  })
+
+  it('announces joins and leaves to the other members when presence is on', async () => {
+    const { open } = setup(undefined, { presence: true })
+    const a = open('a')
+    const b = open('b')
+    await a.socket.join('r')
+    await b.socket.join('r')
+    b.socket.detached(1000, '')
+    const events = a.transport.sent.map((m) => JSON.parse(m as string))
+    expect(events).toEqual([
+      { type: 'presence', data: { room: 'r', action: 'join', member: { id: b.socket.id, data: { name: 'b' } } } },
+      { type: 'presence', data: { room: 'r', action: 'leave', member: { id: b.socket.id, data: { name: 'b' } } } },
+    ])
+    expect(b.transport.sent).toEqual([])
+  })
+
+  it('updates data and disconnects by id, and says false for unknown ids', async () => {
+    const { hub, open } = setup()
+    const a = open('a')
+    expect(await hub.update(a.socket.id, { name: 'z' })).toBe(true)
+    expect(a.socket.data).toEqual({ name: 'z' })
+    expect(await hub.update('ghost', {})).toBe(false)
+    expect(await hub.disconnect('ghost')).toBe(false)
+    await expect(hub.disconnect(a.socket.id, 1005)).rejects.toThrow('close code 1005 cannot be sent')
+  })
+})
