@@ -363,10 +363,14 @@ export class ServerSocket<Data = unknown> {
     return true
   }
 
-  /** @internal counts a message the runtime delivered natively (a topic publish). */
+  /**
+   * @internal accounts for a message the runtime delivered natively (a topic publish):
+   * counted, and the slow-consumer cap still applies.
+   */
   countDelivered(): boolean {
     if (this.#state !== ReadyState.OPEN) return false
     this.#messagesOut++
+    this.#checkBuffer()
     return true
   }
 

@@ -141,3 +141,17 @@ describe('MemoryHub', () => {
     await expect(hub.disconnect(a.socket.id, 1005)).rejects.toThrow('close code 1005 cannot be sent')
   })
 })
+
+describe('native publish and the slow-consumer cap', () => {
+  it('closes a member whose buffer a native publish pushed past maxBufferedAmount', async () => {
+    const fanOut: FanOut = { publish: () => true }
+    const { hub, open } = setup(fanOut, { maxBufferedAmount: 10 })
+    const a = open('a')
+    const closes: number[] = []
+    a.transport.close = (code: number) => void closes.push(code)
+    await a.socket.join('r')
+    a.transport.bufferedAmount = 11
+    await hub.send({ room: 'r' }, 'x')
+    expect(closes).toEqual([1013])
+  })
+})
