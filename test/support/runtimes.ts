@@ -31,7 +31,8 @@ export async function freePort(): Promise<number> {
 async function command(runtime: RuntimeName, port: number): Promise<[string, string[]]> {
   switch (runtime) {
     case 'node':
-      return [process.execPath, ['dist/test/fixture/node.js']]
+      // PORTSOCKET_NODE runs the fixture under another Node (22, 24) than the test runner's.
+      return [process.env.PORTSOCKET_NODE || process.execPath, ['dist/test/fixture/node.js']]
     case 'bun':
       return [bin('bun'), ['test/fixture/bun.ts']]
     case 'deno':
