@@ -92,17 +92,25 @@ class NodeRuntime extends Runtime<NodeEnv> {
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
     // @hono/node-server completes the handshake once its helper has claimed the request.
-    await upgradeWebSocket(new Context(request, { env }), {})
+    // The helper then wires listeners of its own that hold the request's Context for
+    // the connection's life and run on every message; the core has its own, so they go.
+    await upgradeWebSocket(new Context(request, { env }), {
+      onOpen: (_event, ctx) => queueMicrotask(() => dropForeignListeners(ctx.raw as WebSocket)),
+    })
     return new Response(null, { headers })
   }
 
   #wire(socket: ServerSocket<any>, ws: WebSocket): void {
-    ws.on('message', (data: Buffer, isBinary: boolean) => socket.received(isBinary ? data : data.toString()))
-    ws.on('pong', () => socket.ponged())
-    ws.on('close', (code: number, reason: Buffer) => socket.detached(code, reason.toString()))
-    // Protocol errors end in a close whose code the close hook reports, as on every
-    // runtime; ws only needs a listener so they are not thrown.
-    ws.on('error', ignore)
+    const own = ws as OwnedWebSocket
+    own[ownListeners] = [
+      ['message', (data: Buffer, isBinary: boolean) => socket.received(isBinary ? data : data.toString())],
+      ['pong', () => socket.ponged()],
+      ['close', (code: number, reason: Buffer) => socket.detached(code, reason.toString())],
+      // Protocol errors end in a close whose code the close hook reports, as on every
+      // runtime; ws only needs a listener so they are not thrown.
+      ['error', ignore],
+    ]
+    for (const [event, listener] of own[ownListeners]) ws.on(event, listener)
     this.open(socket, new NodeTransport(ws))
   }
 
@@ -187,3 +195,17 @@ function isAccepted(incoming: UpgradeRequest): boolean {
 }
 
 function ignore(): void {}
+
+const ownListeners = Symbol('portsocket.listeners')
+type OwnedWebSocket = WebSocket & { [ownListeners]?: [string, (...args: any[]) => void][] }
+
+/** Removes every message, close and error listener that is not the core's. */
+function dropForeignListeners(ws: OwnedWebSocket): void {
+  const own = ws[ownListeners]
+  if (!own) return
+  for (const event of ['message', 'close', 'error']) {
+    const keep = own.filter(([e]) => e === event).map(([, l]) => l)
+    for (const listener of ws.listeners(event)) if (!keep.includes(listener as never)) ws.off(event, listener as never)
+  }
+  delete ws[ownListeners]
+}
