@@ -27,8 +27,9 @@ declare const Bun: { serve(options: object): BunServer; env: Record<string, stri
 
 class BunTransport implements Transport {
   constructor(readonly ws: BunWebSocket) {}
-  send(data: string | Uint8Array): void {
-    this.ws.send(data)
+  send(data: string | Uint8Array): boolean {
+    // Bun answers with the bytes written, -1 under backpressure, 0 when dropped.
+    return this.ws.send(data) > 0
   }
   close(code: number, reason: string): void {
     this.ws.close(code, reason)

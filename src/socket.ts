@@ -143,9 +143,9 @@ export class ServerSocket<Data = unknown> {
   send(data: SendData): boolean {
     const payload = toPayload(data)
     if (this.#state === ReadyState.OPEN) {
-      this.#transport!.send(payload)
+      const flushed = this.#transport!.send(payload)
       this.#messagesOut++
-      this.#checkBuffer()
+      if (flushed !== true) this.#checkBuffer()
       return true
     }
     if (this.#state === ReadyState.CONNECTING) {

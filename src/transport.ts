@@ -4,8 +4,12 @@
  * errors) lives once in the core.
  */
 export interface Transport {
-  /** Sends one message: a string as a text frame, bytes as a binary frame. */
-  send(data: string | Uint8Array): void
+  /**
+   * Sends one message: a string as a text frame, bytes as a binary frame. May return
+   * true when the runtime says the message went out without queueing, which spares the
+   * core a `bufferedAmount` check.
+   */
+  send(data: string | Uint8Array): boolean | void
   /** Starts the close handshake. */
   close(code: number, reason: string): void
   /** Drops the connection without a handshake (or closes as hard as the runtime allows). */

@@ -12,7 +12,9 @@ export function honoApp(upgradeWebSocket) {
       const name = c.req.query('name')
       return {
         onOpen: (_event, ws) => void chat.set(ws.raw, ws),
-        onMessage: (event, _ws) => {
+        onMessage: (event, ws) => {
+          // Hono's Workers helper never calls onOpen: register on the first message.
+          if (!chat.has(ws.raw)) chat.set(ws.raw, ws)
           const text = `${name}: ${event.data}`
           for (const peer of chat.values()) peer.send(text)
         },
