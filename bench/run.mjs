@@ -1,273 +1,347 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: portsocket against each runtime's raw API and against the peers a
- * user would pick instead (Hono's helper, crossws), same load client, same run. Prints a
- * table and writes BENCHMARKS.md. It measures; it never fails on a number.
+ * user would pick instead (crossws, Hono's own helper), on Node, Bun, Deno and workerd,
+ * with one load client, in one run. Prints tables; a full run writes BENCHMARKS.md.
+ * It measures and reports; it never fails on a number.
  *
- *   npm run bench                        full run (about 12 minutes on 2 cores)
- *   npm run bench -- --quick             short windows, one round
- *   npm run bench -- --runtime node,bun  --scenario chat,echo  --rounds 3
+ *   npm run bench                              full run (about 15 minutes on 2 cores)
+ *   npm run bench -- --quick                   short windows, fewer connections, one round
+ *   npm run bench -- --runtime node,bun --scenario chat,echo --impl raw,portsocket
+ *   npm run bench -- --rounds 3 --clients 32 --members 1000 --idle 10000 --client bun
+ *
+ * Options: --quick, --runtime LIST, --scenario LIST (chat, echo, room, idle), --impl LIST
+ * (raw, portsocket, hono, crossws), --rounds N, --windows N, --clients N (chat),
+ * --echo-clients N, --members N (room), --idle N (idle connections, at most 10000),
+ * --client bun|node|auto (auto measures both and takes the cheaper), --write / --no-write
+ * (BENCHMARKS.md is written after a full, unfiltered run unless --no-write, and after any
+ * run with --write).
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { bin, root, sleep, startClient, startServer, steadyRss } from './lib/processes.mjs'
+import { aggregate, consoleTables, markdown } from './lib/report.mjs'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const bin = (name) => join(root, 'node_modules', '.bin', name)
-const args = process.argv.slice(2)
-const flag = (name) => args.includes(`--${name}`)
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? args[at + 1] : fallback
-}
-const quick = flag('quick')
-const runtimes = option('runtime', 'node,bun,deno,workerd').split(',')
-const scenarios = option('scenario', 'chat,echo,room,idle').split(',')
-const rounds = Number(option('rounds', quick ? 1 : 2))
-const params = quick
-  ? { chatClients: 16, windows: 3, echoClients: 16, echoSeconds: 2, idle: 1000, members: 200 }
-  : { chatClients: 16, windows: 6, echoClients: 16, echoSeconds: 5, idle: 5000, members: 1000 }
+// ---- options --------------------------------------------------------------------------
 
-const impls = {
-  node: ['raw', 'portsocket', 'hono', 'crossws'],
-  bun: ['raw', 'portsocket', 'hono', 'crossws'],
-  deno: ['raw', 'portsocket', 'hono', 'crossws'],
-  workerd: ['raw', 'portsocket', 'hono'],
+const argv = process.argv.slice(2)
+const has = (name) => argv.includes(`--${name}`)
+const option = (name) => {
+  const at = argv.indexOf(`--${name}`)
+  if (at < 0) return undefined
+  const value = argv[at + 1]
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`)
+  return value
 }
-const describe = {
-  raw: { node: 'ws, send loop', bun: 'Bun.serve, native publish', deno: 'Deno.upgradeWebSocket, send loop', workerd: 'Durable Object, send loop' },
-  portsocket: { node: 'rooms, frame once', bun: 'rooms, native publish', deno: 'rooms, send loop', workerd: 'rooms in a Durable Object (hibernation API)' },
-  hono: { node: '@hono/node-server helper, send loop', bun: 'hono/bun helper, send loop', deno: 'hono/deno helper, send loop', workerd: 'hono/cloudflare-workers helper in a Durable Object, send loop' },
-  crossws: { node: 'crossws node adapter, its pub/sub', bun: 'crossws bun adapter, its pub/sub (native)', deno: 'crossws deno adapter, its pub/sub' },
+const list = (name, all) => {
+  const value = option(name)
+  if (!value) return all
+  const picked = value.split(',').map((s) => s.trim()).filter(Boolean)
+  for (const p of picked) if (!all.includes(p)) throw new Error(`--${name}: unknown "${p}" (expected ${all.join(', ')})`)
+  return all.filter((a) => picked.includes(a))
+}
+const int = (name, fallback, max = Infinity) => {
+  const value = option(name)
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`)
+  return Math.min(n, max)
 }
 
-async function freePort() {
-  const server = createServer()
-  await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  const { port } = server.address()
-  await new Promise((r) => server.close(r))
-  return port
+const known = new Set(['quick', 'runtime', 'scenario', 'impl', 'rounds', 'windows', 'clients', 'echo-clients', 'members', 'idle', 'client', 'write', 'no-write', 'help'])
+for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see the top of bench/run.mjs)`)
+if (has('help')) {
+  console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0])
+  process.exit(0)
 }
 
-async function startServer(runtime, impl) {
-  const port = await freePort()
-  const file = join(root, 'bench', 'servers', `${impl}-${runtime === 'workerd' ? 'worker' : runtime}.mjs`)
-  const [command, argv] = {
-    node: [process.execPath, [file]],
-    bun: [bin('bun'), [file]],
-    deno: [bin('deno'), ['run', '-A', file]],
-    workerd: [
-      bin('wrangler'),
-      ['dev', '--config', join(root, 'bench', 'servers', `wrangler-${impl}.toml`), '--ip', '127.0.0.1', '--port', String(port),
-        '--inspector-port', String(await freePort()), '--show-interactive-dev-session=false', '--log-level', 'error'],
-    ],
-  }[runtime]
-  const child = spawn(command, argv, {
-    cwd: root,
-    detached: true,
-    stdio: ['pipe', 'ignore', 'pipe'],
-    env: { ...process.env, PORT: String(port), NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', WRANGLER_SEND_METRICS: 'false' },
-  })
-  let errors = ''
-  child.stderr.on('data', (d) => (errors = (errors + d).slice(-4000)))
-  const deadline = Date.now() + (runtime === 'workerd' ? 60_000 : 20_000)
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${runtime}/${impl} exited: ${errors}`)
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) break
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`${runtime}/${impl} did not start: ${errors}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  return {
-    port,
-    // The process whose memory counts: workerd itself under wrangler.
-    pid: () => (runtime === 'workerd' ? workerdPid(child.pid) : child.pid),
-    async stop() {
-      try { process.kill(-child.pid, 'SIGKILL') } catch {}
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)))
-    },
-  }
-}
+const quick = has('quick')
+const RUNTIMES = ['node', 'bun', 'deno', 'workerd']
+const SCENARIOS = ['idle', 'chat', 'echo', 'room'] // run in this order in each server process
+const IMPLS = ['raw', 'portsocket', 'hono', 'crossws']
+const runtimes = list('runtime', RUNTIMES)
+const scenarios = list('scenario', SCENARIOS)
+const impls = list('impl', IMPLS)
+if (!impls.includes('raw')) console.log('note: without the raw rows there is nothing to take ratios against')
 
-function workerdPid(groupLeader) {
-  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,comm=']).toString().trim().split('\n')
-  const hit = lines.map((l) => l.trim().split(/\s+/)).find(([, pgid, comm]) => Number(pgid) === groupLeader && comm === 'workerd')
-  return hit ? Number(hit[0]) : groupLeader
+const config = {
+  quick,
+  rounds: int('rounds', quick ? 1 : 2),
+  windows: int('windows', quick ? 3 : 6),
+  windowMs: 1000,
+  chat: { clients: int('clients', 16), perBatch: 100 },
+  echo: { clients: int('echo-clients', 16), warmupMs: quick ? 500 : 1000, measureMs: quick ? 1500 : 3000, payloadBytes: 32 },
+  room: { members: int('members', quick ? 200 : 1000), perBatch: 20 },
+  idle: { connections: int('idle', quick ? 1000 : 5000, 10_000), parallel: 64 },
 }
+const filtered = ['runtime', 'scenario', 'impl'].some((name) => option(name) !== undefined)
+const fullRun = !quick && !filtered
+const write = has('write') || (fullRun && !has('no-write'))
 
-function rssKiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  return Number(/VmRSS:\s+(\d+)/.exec(status)[1])
-}
+// Hono's Workers helper has no open hook: its members join with a first message.
+const joinByMessage = (runtime, impl) => runtime === 'workerd' && impl === 'hono'
 
-function client(argv, { onLine } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin('bun'), [join(root, 'bench', 'client.ts'), ...argv.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d) => {
-      out += d
-      const lines = out.split('\n')
-      out = lines.pop()
-      for (const line of lines) if (line.trim()) onLine ? onLine(JSON.parse(line), child) : resolve(JSON.parse(line))
-    })
-    child.stderr.on('data', (d) => (err += d))
-    child.on('exit', (code) => code !== 0 && code !== null && reject(new Error(`client failed: ${err}`)))
-  })
-}
+// ---- build ------------------------------------------------------------------------------
 
-async function measure(runtime, impl) {
-  const server = await startServer(runtime, impl)
-  const ws = `ws://127.0.0.1:${server.port}`
-  const result = {}
+function build() {
+  // The Node servers run tsc's output; bench/tsconfig.json also compiles the src/ and
+  // adapters/ they import, into bench/.build/ (not dist/).
+  process.stdout.write('building the Node servers (tsc -p bench/tsconfig.json)... ')
   try {
-    if (scenarios.includes('idle')) {
-      await new Promise((r) => setTimeout(r, 300))
-      const before = rssKiB(server.pid())
-      client(['idle', ws, params.idle], {
-        onLine: (line, child) => {
-          setTimeout(() => {
-            const after = rssKiB(server.pid())
-            child.kill('SIGKILL')
-            result.idle = { ...line, bytesPerConnection: Math.round(((after - before) * 1024) / line.connections) }
-          }, 1000)
-        },
-      }).catch((error) => (result.idle = { error: error.message }))
-      while (!result.idle) await new Promise((r) => setTimeout(r, 100))
-      await new Promise((r) => setTimeout(r, 500))
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'bench/tsconfig.json')], {
+      cwd: root,
+      stdio: 'pipe',
+    })
+    console.log('ok')
+  } catch (error) {
+    // tsc still emits on type errors; run what it built and say so.
+    console.log('type errors (running what tsc emitted):')
+    console.log(String(error.stdout ?? '').trim().split('\n').slice(0, 10).join('\n'))
+  }
+}
+
+// ---- one scenario ----------------------------------------------------------------------
+
+async function runScenario(server, scenario, client) {
+  const base = { url: server.url, join: joinByMessage(server.runtime, server.impl) }
+  const windows = { windows: config.windows, windowMs: config.windowMs }
+  const spec = {
+    chat: { scenario, ...base, ...windows, ...config.chat },
+    room: { scenario, ...base, ...windows, ...config.room },
+    echo: { scenario, ...base, ...config.echo },
+    idle: { scenario, ...base, ...config.idle },
+  }[scenario]
+  const load = startClient(client, spec)
+  try {
+    if (scenario !== 'idle') {
+      const seconds = scenario === 'echo' ? (spec.warmupMs + spec.measureMs) / 1000 : spec.windows * spec.windowMs / 1000
+      const message = await load.next((seconds + 90) * 1000)
+      if (message.event !== 'result') return { error: message.message ?? 'no result' }
+      return message
     }
-    if (scenarios.includes('chat')) result.chat = await client(['chat', ws, params.chatClients, params.windows])
-    if (scenarios.includes('echo')) result.echo = await client(['echo', ws, params.echoClients, params.echoSeconds])
-    if (scenarios.includes('room')) result.room = await client(['room', ws, params.members, params.windows])
+    // Idle: server memory before and after opening the connections, the client waiting.
+    const warm = await load.next(60_000)
+    if (warm.event !== 'warm') return { error: warm.message ?? 'no warm-up' }
+    await sleep(1000)
+    const before = await steadyRss(server.memoryPid)
+    load.send('go')
+    const opened = await load.next(180_000)
+    if (opened.event !== 'opened') return { error: opened.message ?? 'could not open the connections' }
+    await sleep(1500)
+    const after = await steadyRss(server.memoryPid)
+    load.send('done')
+    const result = await load.next(60_000)
+    if (result.event !== 'result') return { error: result.message ?? 'no result' }
+    return {
+      ...result,
+      value: (after - before) / result.connections,
+      rssBefore: before,
+      rssAfter: after,
+    }
+  } finally {
+    await load.stop()
+  }
+}
+
+/** One server process: every selected scenario, in order. */
+async function runServer(runtime, impl, client) {
+  const out = {}
+  let server
+  try {
+    server = await startServer(runtime, impl)
+  } catch (error) {
+    for (const scenario of scenarios) out[scenario] = { error: error.message }
+    return out
+  }
+  try {
+    for (const scenario of scenarios) {
+      out[scenario] = await runScenario(server, scenario, client)
+      if (out[scenario].error) {
+        const tail = server.output().trim().split('\n').slice(-3).join(' | ')
+        if (tail) out[scenario].error += ` (server: ${tail.slice(0, 300)})`
+      }
+      await sleep(300)
+    }
   } finally {
     await server.stop()
   }
-  return result
+  return out
 }
 
-const median = (xs) => {
-  const s = xs.filter((x) => x !== undefined).sort((a, b) => a - b)
-  if (!s.length) return undefined
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
+const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0))
 
-const metrics = {
-  chat: (r) => r.chat?.deliveriesPerSecond,
-  echo: (r) => r.echo?.roundTripsPerSecond,
-  echoP50: (r) => r.echo?.p50,
-  echoP99: (r) => r.echo?.p99,
-  room: (r) => r.room?.deliveriesPerSecond,
-  idleBytes: (r) => r.idle?.bytesPerConnection,
-  idleOpenMs: (r) => r.idle?.openMs,
-}
+// ---- the load client: Bun's WebSocket or ws on Node ---------------------------------------
 
-const runs = {}
-const started = Date.now()
-for (const runtime of runtimes) {
-  for (let round = 0; round < rounds; round++) {
-    // A B A B: every row of a runtime once per round, so drift hits them alike.
-    for (const impl of impls[runtime]) {
-      process.stderr.write(`${runtime}/${impl} round ${round + 1}/${rounds}... `)
-      try {
-        const result = await measure(runtime, impl)
-        ;(runs[`${runtime}/${impl}`] ??= []).push(result)
-        process.stderr.write(`chat ${result.chat?.deliveriesPerSecond ?? '-'} echo ${result.echo?.roundTripsPerSecond ?? '-'} room ${result.room?.deliveriesPerSecond ?? '-'} idle ${result.idle?.bytesPerConnection ?? '-'} B\n`)
-      } catch (error) {
-        process.stderr.write(`failed: ${error.message.split('\n')[0]}\n`)
-        ;(runs[`${runtime}/${impl}`] ??= []).push({ error: error.message.split('\n')[0] })
+/**
+ * Runs the chat scenario against the raw Bun and raw Node servers with both clients,
+ * alternating, and picks the one that spends less CPU per delivery.
+ */
+async function calibrate() {
+  const runs = []
+  const rounds = quick ? 1 : 2
+  for (const runtime of ['bun', 'node']) {
+    let server
+    try {
+      server = await startServer(runtime, 'raw')
+    } catch (error) {
+      console.log(`  calibration: raw ${runtime} did not start: ${error.message}`)
+      continue
+    }
+    try {
+      for (let round = 0; round < rounds; round++) {
+        for (const client of ['bun', 'node']) {
+          const result = await runScenario(server, 'chat', client)
+          runs.push({ server: runtime, client, ...result })
+          const line = result.error
+            ? `error: ${result.error}`
+            : `${fmt(result.value)} deliveries/s, client ${result.clientCpuUsPerDelivery.toFixed(2)} µs CPU per delivery`
+          console.log(`  chat on raw ${runtime}, ${client} client: ${line}`)
+          await sleep(300)
+        }
       }
+    } finally {
+      await server.stop()
     }
   }
-}
-
-const rows = []
-for (const runtime of runtimes) {
-  const raw = runs[`${runtime}/raw`] ?? []
-  const base = Object.fromEntries(Object.entries(metrics).map(([k, f]) => [k, median(raw.map(f))]))
-  for (const impl of impls[runtime]) {
-    const list = runs[`${runtime}/${impl}`] ?? []
-    const m = Object.fromEntries(Object.entries(metrics).map(([k, f]) => [k, median(list.map(f))]))
-    const ratio = (k) => (m[k] !== undefined && base[k] ? m[k] / base[k] : undefined)
-    rows.push({ runtime, impl, how: describe[impl][runtime], m, ratio, error: list.find((r) => r.error)?.error })
+  const cost = (client) => {
+    const ok = runs.filter((r) => r.client === client && !r.error)
+    return ok.length ? ok.reduce((s, r) => s + r.clientCpuUsPerDelivery, 0) / ok.length : Infinity
+  }
+  const rate = (client) => {
+    const ok = runs.filter((r) => r.client === client && !r.error)
+    return ok.length ? ok.reduce((s, r) => s + r.value, 0) / ok.length : 0
+  }
+  const chosen = cost('bun') <= cost('node') ? 'bun' : 'node'
+  return {
+    chosen,
+    runs,
+    summary: { bun: { cpuUs: cost('bun'), rate: rate('bun') }, node: { cpuUs: cost('node'), rate: rate('node') } },
   }
 }
 
-const fmt = (n) => (n === undefined ? '-' : n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${Math.round(n / 1e3)}k` : String(Math.round(n)))
-const fx = (r) => (r === undefined ? '-' : `${r.toFixed(2)}x`)
-const ms = (n) => (n === undefined ? '-' : n.toFixed(2))
-const header = '| runtime | server | chat deliveries/s | vs raw | echo round trips/s | vs raw | echo p50 / p99 ms | room (1 to N) deliveries/s | vs raw | idle bytes/conn | vs raw | open N ms |'
-const table = [header, '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
-for (const r of rows) {
-  table.push(
-    `| ${r.runtime} | ${r.impl}${r.error ? ` (failed: ${r.error})` : ''} | ${fmt(r.m.chat)} | ${fx(r.ratio('chat'))} | ${fmt(r.m.echo)} | ${fx(r.ratio('echo'))} | ${ms(r.m.echoP50)} / ${ms(r.m.echoP99)} | ${fmt(r.m.room)} | ${fx(r.ratio('room'))} | ${fmt(r.m.idleBytes)} | ${fx(r.ratio('idleBytes'))} | ${fmt(r.m.idleOpenMs)} |`,
-  )
-}
-console.log(table.join('\n'))
+// ---- machine and versions -------------------------------------------------------------------
 
-// Targets from the benchmark issue, judged on this run.
-const get = (runtime, impl) => rows.find((r) => r.runtime === runtime && r.impl === impl)
-const targets = []
-for (const runtime of runtimes) {
-  const ps = get(runtime, 'portsocket')
-  if (!ps) continue
-  const peers = rows.filter((r) => r.runtime === runtime && (r.impl === 'hono' || r.impl === 'crossws'))
-  for (const k of ['chat', 'echo']) {
-    if (ps.ratio(k) !== undefined) targets.push([`${runtime}: ${k} >= 0.95x raw`, fx(ps.ratio(k)), ps.ratio(k) >= 0.95])
-    const best = Math.max(...peers.map((p) => p.m[k] ?? 0))
-    if (ps.m[k] !== undefined && best > 0) targets.push([`${runtime}: ${k} at least level with the best peer`, `${fx(ps.m[k] / best)} of best peer`, ps.m[k] >= best * 0.98])
+function machine() {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : ''
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown'
+  return {
+    cores: os.cpus().length,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    cpu: model.trim(),
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
   }
-  if (ps.ratio('idleBytes') !== undefined) targets.push([`${runtime}: idle memory <= 1.2x raw`, fx(ps.ratio('idleBytes')), ps.ratio('idleBytes') <= 1.2])
 }
-if (get('node', 'portsocket')?.ratio('room') !== undefined) targets.push(['node: broadcast (room) 1.3x raw ws', fx(get('node', 'portsocket').ratio('room')), get('node', 'portsocket').ratio('room') >= 1.3])
-if (get('bun', 'portsocket')?.ratio('chat') !== undefined) targets.push(['bun: native publish >= 0.95x raw Bun.serve (chat)', fx(get('bun', 'portsocket').ratio('chat')), get('bun', 'portsocket').ratio('chat') >= 0.95])
-const targetTable = ['| target | this run | met |', '| --- | ---: | :---: |', ...targets.map(([t, v, ok]) => `| ${t} | ${v} | ${ok ? 'yes' : '**no**'} |`)]
-console.log('\n' + targetTable.join('\n'))
 
-if (!flag('no-write')) {
-  const version = (cmd, a) => {
+function versions() {
+  const pkg = (name) => {
     try {
-      return execFileSync(cmd, a).toString().trim().split('\n')[0]
+      return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
     } catch {
       return '?'
     }
   }
-  const pkg = (name) => JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
-  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model
-  const doc = `# Benchmarks
-
-The numbers of the last \`npm run bench\`${quick ? ' -- --quick' : ''} run (${new Date(started).toISOString().slice(0, 16)} UTC, ${Math.round((Date.now() - started) / 60000)} minutes).
-Ratios compare each row with the raw runtime row of the same run. Higher is better, except latency and memory.
-
-${table.join('\n')}
-
-## Targets
-
-${targetTable.join('\n')}
-
-## Machine and versions
-
-- ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}
-- node ${process.version}, bun ${version(bin('bun'), ['--version'])}, ${version(bin('deno'), ['--version'])}, wrangler ${pkg('wrangler')} (workerd ${pkg('workerd')})
-- hono ${pkg('hono')}, @hono/node-server ${pkg('@hono/node-server')}, ws ${pkg('ws')}, crossws ${pkg('crossws')}
-
-## Method
-
-Every server is a real process on 127.0.0.1, started alone, one at a time; workerd runs under \`wrangler dev\`, with the sockets in a Durable Object (rooms need one place). The servers are in [bench/servers](bench/servers): each offers \`/chat?name=\` (every message relayed, prefixed with the sender's name, to every chat connection, the sender included) and \`/echo\`. portsocket's is the same route code on all four runtimes ([portsocket-app.mjs](bench/servers/portsocket-app.mjs)): \`socket.join('chat')\` and \`socket.server.to('chat').send(...)\`.
-
-The load client is [bench/client.ts](bench/client.ts), run with Bun: Bun's built-in WebSocket client spends far less CPU per message than the \`ws\` package on Node, so on 2 cores it leaves more of the machine to the server.
-
-- **chat** (Bun's \`bench/websocket-server\` method): ${params.chatClients} clients; in each batch every client sends 100 messages; the next batch starts when all ${params.chatClients}×100×${params.chatClients} deliveries have arrived. Deliveries are counted per 1-second window for ${params.windows} windows; the first is dropped and the median reported.
-- **echo**: ${params.echoClients} clients, each sending a message and waiting for its echo, for ${params.echoSeconds} s: round trips per second and p50/p99 latency.
-- **room**: ${params.members} connections in the room, one sender sending batches of 100; deliveries per second as for chat.
-- **idle**: ${params.idle} idle connections opened (200 at a time); the server's resident memory (VmRSS, for workerd the workerd process) after minus before, per connection, and how long opening took.
-
-Rows of one runtime alternate A B A B over ${rounds} round(s) so that drift on a noisy machine hits them alike; each figure is the median over rounds. A row that failed says so. Reproduce with \`npm install && npm run bench\` (\`--quick\`, \`--runtime node,bun\`, \`--scenario chat,echo\`, \`--rounds N\` narrow it).
-`
-  writeFileSync(join(root, 'BENCHMARKS.md'), doc)
-  console.error('wrote BENCHMARKS.md')
+  const run = (file, args) => {
+    try {
+      return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]
+    } catch {
+      return '?'
+    }
+  }
+  return {
+    node: process.version,
+    bun: run(bin('bun'), ['--version']),
+    deno: run(bin('deno'), ['--version']).replace(/^deno /, ''),
+    wrangler: pkg('wrangler'),
+    workerd: `${pkg('workerd')} (${run(join(root, 'node_modules/workerd/bin/workerd'), ['--version'])})`,
+    hono: pkg('hono'),
+    '@hono/node-server': pkg('@hono/node-server'),
+    ws: pkg('ws'),
+    crossws: pkg('crossws'),
+  }
 }
-process.exit(0)
+
+// ---- main -------------------------------------------------------------------------------------
+
+async function main() {
+  const started = new Date()
+  const startedAt = Date.now()
+  const load = [os.loadavg()[0]]
+  console.log(`portsocket benchmark: ${runtimes.join(', ')} | ${scenarios.join(', ')} | ${impls.join(', ')} | ${config.rounds} round(s)${quick ? ' | quick' : ''}`)
+  if (runtimes.includes('node')) build()
+
+  let client = option('client') ?? 'auto'
+  if (!['auto', 'bun', 'node'].includes(client)) throw new Error('--client must be bun, node or auto')
+  let calibration
+  if (client === 'auto') {
+    console.log('\nload client: Bun WebSocket vs ws on Node (chat, 16 clients, raw servers)')
+    calibration = await calibrate()
+    client = calibration.chosen
+    console.log(`  -> using the ${client === 'bun' ? "Bun's built-in WebSocket" : 'ws on Node'} client (less CPU per delivery)`)
+  }
+
+  const results = {}
+  for (const runtime of runtimes) {
+    results[runtime] = {}
+    for (const impl of impls) results[runtime][impl] = Object.fromEntries(scenarios.map((s) => [s, []]))
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const impl of impls) {
+        const t0 = Date.now()
+        process.stdout.write(`\n${runtime} ${impl} (round ${round}/${config.rounds}) `)
+        const out = await runServer(runtime, impl, client)
+        const parts = []
+        for (const scenario of scenarios) {
+          const r = out[scenario]
+          results[runtime][impl][scenario].push(r)
+          if (r.error) parts.push(`${scenario}: ERROR ${r.error}`)
+          else if (scenario === 'idle') parts.push(`idle ${(r.value / 1024).toFixed(1)} KiB/conn, open ${(r.openMs / 1000).toFixed(1)} s`)
+          else if (scenario === 'echo') parts.push(`echo ${fmt(r.value)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms`)
+          else parts.push(`${scenario} ${fmt(r.value)}/s`)
+        }
+        process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s]\n  ${parts.join('\n  ')}`)
+      }
+    }
+  }
+  load.push(os.loadavg()[0])
+  console.log('\n')
+
+  const run = {
+    date: started.toISOString(),
+    durationS: Math.round((Date.now() - startedAt) / 1000),
+    loadAverage: load,
+    quick,
+    fullRun,
+    config,
+    runtimes,
+    scenarios,
+    impls,
+    client,
+    calibration,
+    machine: machine(),
+    versions: versions(),
+    results,
+  }
+  const table = aggregate(run)
+  console.log(consoleTables(run, table))
+
+  const outDir = join(root, 'bench', '.build')
+  mkdirSync(outDir, { recursive: true })
+  writeFileSync(join(outDir, 'last-run.json'), JSON.stringify(run, null, 2))
+  const md = markdown(run, table, existsSync(join(root, 'BENCHMARKS.md')) ? readFileSync(join(root, 'BENCHMARKS.md'), 'utf8') : '')
+  writeFileSync(join(outDir, 'last-run.md'), md)
+  if (write) {
+    writeFileSync(join(root, 'BENCHMARKS.md'), md)
+    console.log(`wrote BENCHMARKS.md (${run.durationS} s run)`)
+  } else {
+    console.log(`not a full run: BENCHMARKS.md left alone; this run's report is in bench/.build/last-run.md (${run.durationS} s run)`)
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)
