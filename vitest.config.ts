@@ -1,21 +1,31 @@
 import { defineConfig } from 'vitest/config'
+import type {} from './test/support/global-setup.ts' // ProvidedContext: { runtime, baseUrl }
 
 const runtimes = ['node', 'bun', 'deno', 'workerd'] as const
 
 export default defineConfig({
   test: {
-    reporters: ['default', './test/support/runtime-summary.ts'],
+    reporters: ['default', './test/support/runtime-summary-reporter.ts'],
+    // A test may start a fixture of its own (shutdown), whose readiness wait is 20 s.
     testTimeout: 20_000,
-    hookTimeout: 90_000,
+    hookTimeout: 60_000,
+    // One test file at a time. The files of a runtime project share its one fixture, and
+    // some cases act on every socket in it (POST /api/broadcast), so two files of the same
+    // project must never overlap; vitest 4 can only cap workers per group, not per project.
+    // One worker also suits 2 cores that already run four fixture processes.
+    pool: 'forks',
+    maxWorkers: 1,
     projects: [
+      // `extends: true`: projects inherit the timeouts above.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       ...runtimes.map((runtime) => ({
-        extends: true,
+        extends: true as const,
         test: {
           name: runtime,
           // workerd also runs what only a Durable Object has (hibernation).
           include: ['test/conformance/**/*.test.ts', ...(runtime === 'workerd' ? ['test/workerd/**/*.test.ts'] : [])],
           globalSetup: ['./test/support/global-setup.ts'],
+          provide: { runtime },
         },
       })),
     ],
