@@ -183,6 +183,8 @@ describe('registry', () => {
     const res = await api(`/api/connections/${a.id}?code=4001&reason=kicked%20by%20admin`, { method: 'DELETE' })
     expect(res.status).toBe(204)
     expect(await a.waitClosed()).toEqual({ code: 4001, reason: 'kicked by admin' })
+    // The client may see the close a moment before the server has finished it.
+    await expect.poll(async () => (await api(`/api/connections/${a.id}`)).status).toBe(404)
     expect((await api(`/api/connections/${a.id}`, { method: 'DELETE' })).status).toBe(404)
   })
 
