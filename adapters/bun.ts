@@ -1,6 +1,4 @@
-import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
-import type { Payload, ServerSocket } from '../src/socket.ts'
-import type { Transport } from '../src/transport.ts'
+import { Runtime, type FetchApp, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
 // The few parts of Bun's API this adapter uses, declared here so the package builds
 // without Bun's type definitions.
@@ -20,6 +18,7 @@ interface BunServer {
   readonly port: number
   readonly hostname: string
   upgrade(request: Request, options: { headers?: HeadersInit; data: ServerSocket<any> }): boolean
+  requestIP(request: Request): { address: string } | null
   publish(topic: string, data: string | Uint8Array): number
   stop(closeActiveConnections?: boolean): Promise<void> | void
 }
@@ -64,9 +63,15 @@ class BunRuntime extends Runtime<BunServer> {
    */
   override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean {
     if (!except) this.server!.publish(topic, payload)
-    else if (except.readyState === 1) (except.transport as BunTransport).ws.publish(topic, payload)
+    else if (except.readyState === 1 && this.#bunSockets.has(except)) this.#bunSockets.get(except)!.publish(topic, payload)
     else return false // a closed sender cannot publish; the core loops instead
     return true
+  }
+
+  readonly #bunSockets = new WeakMap<ServerSocket<any>, BunWebSocket>()
+
+  override remoteAddress(request: Request, server: BunServer): string {
+    return server.requestIP(request)?.address ?? ''
   }
 
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, server: BunServer) {
@@ -80,6 +85,8 @@ class BunRuntime extends Runtime<BunServer> {
       }
     }
     if (server.upgrade(request, { headers, data: socket })) return undefined
+    // Bun refused the handshake: the socket will never open, so it settles now.
+    this.detached(socket, 1006, 'upgrade failed')
     return new Response('WebSocket upgrade failed', { status: 400 })
   }
 
@@ -94,10 +101,13 @@ class BunRuntime extends Runtime<BunServer> {
       backpressureLimit: 2 ** 31 - 1,
       closeOnBackpressureLimit: false,
       perMessageDeflate: false,
-      open: (ws: BunWebSocket) => this.open(ws.data, new BunTransport(ws)),
-      message: (ws: BunWebSocket, message: string | Uint8Array) => ws.data.received(message),
-      pong: (ws: BunWebSocket) => ws.data.ponged(),
-      close: (ws: BunWebSocket, code: number, reason: string) => ws.data.detached(code, reason),
+      open: (ws: BunWebSocket) => {
+        this.#bunSockets.set(ws.data, ws)
+        this.open(ws.data, new BunTransport(ws))
+      },
+      message: (ws: BunWebSocket, message: string | Uint8Array) => this.received(ws.data, message),
+      pong: (ws: BunWebSocket) => this.ponged(ws.data),
+      close: (ws: BunWebSocket, code: number, reason: string) => this.detached(ws.data, code, reason),
     }
   }
 }
@@ -110,7 +120,7 @@ class BunRuntime extends Runtime<BunServer> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new BunRuntime()
+  const runtime = new BunRuntime({ hub: options.hub })
   const hostname = options.hostname ?? '0.0.0.0'
   const server = Bun.serve({
     port: options.port ?? (Number(Bun.env.PORT) || 3000),

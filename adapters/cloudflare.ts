@@ -1,9 +1,7 @@
-import { isSendableCloseCode } from '../src/close-codes.ts'
-import { Runtime, type FetchApp } from '../src/index.ts'
-import { resolveOptions } from '../src/options.ts'
-import { routeAt } from '../src/routes.ts'
-import { ServerSocket, type SocketSnapshot } from '../src/socket.ts'
-import { listenStandard, StandardTransport } from '../src/standard-transport.ts'
+import { isSendableCloseCode } from '../src/connection/close-codes.ts'
+import { PING_TEXT, PONG_TEXT } from '../src/connection/control.ts'
+import { Runtime, type Clock, type FetchApp, type Hub, type RevivedSocket, type ServerSocket } from '../src/index.ts'
+import { listenStandard, StandardTransport } from '../src/runtime/standard-transport.ts'
 
 // workerd's additions to the web platform, declared so the package builds without
 // @cloudflare/workers-types (whose globals clash with the DOM's).
@@ -14,10 +12,17 @@ interface WorkerdWebSocket extends WebSocket {
 }
 declare const WebSocketPair: new () => { 0: WorkerdWebSocket; 1: WorkerdWebSocket }
 
+declare const WebSocketRequestResponsePair: (new (request: string, response: string) => unknown) | undefined
+
 /** The parts of a Durable Object's state this adapter uses. */
 export interface DurableObjectState {
   acceptWebSocket(ws: WebSocket, tags?: string[]): void
   getWebSockets(tag?: string): WebSocket[]
+  setWebSocketAutoResponse?(pair?: unknown): void
+  storage?: {
+    setAlarm(at: number): Promise<void>
+    deleteAlarm(): Promise<void>
+  }
 }
 interface DurableObjectNamespace {
   idFromName(name: string): unknown
@@ -35,103 +40,179 @@ function answerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code:
 class WorkerdRuntime extends Runtime<unknown> {
   readonly name = 'workerd'
 
+  override remoteAddress(request: Request): string {
+    return request.headers.get('cf-connecting-ip') ?? ''
+  }
+
   protected accept(_request: Request, socket: ServerSocket<any>, headers: Headers) {
     const { 0: client, 1: server } = new WebSocketPair()
     server.accept()
     // Registered before the core's listener, which marks the socket closed.
     server.addEventListener('close', (event) => answerClose(server, socket, event.code, event.reason))
-    listenStandard(server, socket)
+    listenStandard(server, this, socket)
     this.open(socket, new StandardTransport(server))
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
 }
 
-/** A hibernatable socket's transport: room changes are saved with the socket. */
+/** A hibernatable socket's transport: the core runs no heartbeat timer for it. */
 class HibernatingTransport extends StandardTransport {
-  constructor(
-    override readonly ws: WorkerdWebSocket,
-    readonly runtime: DurableRuntime,
-    readonly socket: ServerSocket<any>,
-  ) {
-    super(ws)
-  }
-  subscribe(): void {
-    this.runtime.save(this.ws, this.socket)
-  }
-  unsubscribe(): void {
-    this.runtime.save(this.ws, this.socket)
+  readonly hibernates = true
+}
+
+/** What a hibernatable socket carries in its attachment (at most 2 KiB). */
+interface Snapshot {
+  v: 2
+  route: string
+  id: string
+  url: string
+  protocol: string
+  ip: string
+  data: unknown
+  rooms: string[]
+  connectedAt: number
+  in: number
+  out: number
+  seen: number
+}
+
+/**
+ * The policy sweep's clock inside a Durable Object: an alarm, which wakes the object
+ * when due but never keeps it from being evicted (a timer would).
+ */
+function alarmClock(state: DurableObjectState): Clock | undefined {
+  const storage = state.storage
+  if (!storage) return undefined
+  let at = Infinity
+  return {
+    set(next) {
+      at = next
+      storage.setAlarm(next).catch(() => {})
+    },
+    clear() {
+      if (at === Infinity) return
+      at = Infinity
+      storage.deleteAlarm().catch(() => {})
+    },
   }
 }
 
 /**
  * The runtime inside a Durable Object. Sockets of `websocket()` routes with object
- * hooks are accepted with the Hibernation API: each carries a snapshot (id, data,
- * rooms, counters) in its attachment, and when the object wakes up the constructor
- * revives them all, rooms included, before the event that woke it is handled.
+ * hooks and an `id` are accepted with the Hibernation API: each carries a snapshot (id,
+ * data, rooms, counters) in its attachment, saved whenever one of those changes, and
+ * when the object wakes up the constructor revives them all, rooms included, before the
+ * event that woke it is handled. Policy timers run on the object's alarm; heartbeats
+ * are left to the platform and to `setWebSocketAutoResponse` (a client's
+ * `portsocket:ping` is answered with `portsocket:pong` without waking the object).
  */
 class DurableRuntime extends WorkerdRuntime {
   readonly #byWebSocket = new WeakMap<WebSocket, ServerSocket<any>>()
+  readonly #webSockets = new WeakMap<ServerSocket<any>, WorkerdWebSocket>()
 
-  constructor(readonly state: DurableObjectState) {
-    super()
+  constructor(
+    readonly state: DurableObjectState,
+    hub: Hub | undefined,
+  ) {
+    super({ hub, clock: alarmClock(state) })
+    try {
+      if (typeof WebSocketRequestResponsePair === 'function') {
+        state.setWebSocketAutoResponse?.(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT))
+      }
+    } catch {}
     for (const ws of state.getWebSockets()) this.#revive(ws as WorkerdWebSocket)
   }
 
   protected override accept(request: Request, socket: ServerSocket<any>, headers: Headers) {
-    // Sockets whose hooks live in a closure (upgrade(), or hooks made per request)
-    // cannot be revived, so they stay in memory and keep the object awake.
-    if (socket.route === undefined) return super.accept(request, socket, headers)
+    // Sockets whose hooks cannot be found again by a route id (upgrade(), hooks made per
+    // request, routes without an id) stay in memory and keep the object awake.
+    const route = this.routeOf(socket)
+    if (route === undefined) return super.accept(request, socket, headers)
     const { 0: client, 1: server } = new WebSocketPair()
     this.state.acceptWebSocket(server)
     this.#byWebSocket.set(server, socket)
-    this.open(socket, new HibernatingTransport(server, this, socket))
-    this.save(server, socket)
+    this.#webSockets.set(socket, server)
+    this.open(socket, new HibernatingTransport(server))
+    this.persist(socket)
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
 
   /** Saves what the socket needs to survive hibernation (attachments hold 2 KiB at most). */
-  save(ws: WorkerdWebSocket, socket: ServerSocket<any>): void {
+  override persist(socket: ServerSocket<any>): void {
+    const ws = this.#webSockets.get(socket)
+    const route = this.routeOf(socket)
+    if (!ws || route === undefined) return
+    const snapshot: Snapshot = {
+      v: 2,
+      route,
+      id: socket.id,
+      url: socket.url,
+      protocol: socket.protocol,
+      ip: socket.remoteAddress,
+      data: socket.data,
+      rooms: [...socket.rooms],
+      connectedAt: socket.connectedAt,
+      in: socket.messagesIn,
+      out: socket.messagesOut,
+      seen: this.lastMessageAt(socket),
+    }
     try {
-      ws.serializeAttachment(socket.snapshot())
+      ws.serializeAttachment(snapshot)
     } catch (error) {
       console.warn(`portsocket: connection ${socket.id} could not be saved for hibernation:`, (error as Error).message)
     }
   }
 
   #revive(ws: WorkerdWebSocket): void {
-    const saved = ws.deserializeAttachment() as SocketSnapshot | null
-    const route = saved?.v === 1 ? routeAt(saved.route) : undefined
-    if (!saved || !route) {
+    const saved = ws.deserializeAttachment() as Snapshot | null
+    const revived: RevivedSocket | undefined =
+      saved?.v === 2
+        ? {
+            route: saved.route,
+            id: saved.id,
+            url: saved.url,
+            protocol: saved.protocol,
+            remoteAddress: saved.ip,
+            data: saved.data,
+            rooms: saved.rooms,
+            connectedAt: saved.connectedAt,
+            messagesIn: saved.in,
+            messagesOut: saved.out,
+            lastMessageAt: saved.seen,
+          }
+        : undefined
+    const socket = revived && this.revive(revived, () => new HibernatingTransport(ws))
+    if (!socket) {
       try {
         ws.close(1011, 'connection state lost')
       } catch {}
       return
     }
-    const socket = new ServerSocket({
-      id: saved.id,
-      connectedAt: saved.connectedAt,
-      url: saved.url,
-      protocol: saved.protocol,
-      data: saved.data,
-      options: resolveOptions(route.options),
-      hooks: route.hooks,
-      route: saved.route,
-    })
     this.#byWebSocket.set(ws, socket)
-    socket.restore(new HibernatingTransport(ws, this, socket), this, saved)
+    this.#webSockets.set(socket, ws)
   }
 
   message(ws: WebSocket, data: string | ArrayBuffer): void {
     const socket = this.#byWebSocket.get(ws)
     if (!socket) return
-    socket.received(typeof data === 'string' ? data : new Uint8Array(data))
-    this.save(ws as WorkerdWebSocket, socket) // counters, and data the handler changed
+    // Saved again once the message's handling settles (the core calls persist).
+    this.received(socket, typeof data === 'string' ? data : new Uint8Array(data))
   }
 
   closed(ws: WebSocket, code: number, reason: string): void {
     const socket = this.#byWebSocket.get(ws)
     answerClose(ws, socket, code, reason)
-    socket?.detached(code || 1006, reason)
+    if (socket) this.detached(socket, code || 1006, reason)
+  }
+
+  failed(ws: WebSocket, error: unknown): void {
+    const socket = this.#byWebSocket.get(ws)
+    if (socket) this.detached(socket, 1006, '', error)
+  }
+
+  /** The alarm: run the policy checks that came due while the object slept. */
+  alarm(): void {
+    this.sweepNow()
   }
 }
 
@@ -142,7 +223,17 @@ export interface SocketObjectClass {
     webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void
     webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void
     webSocketError(ws: WebSocket, error: unknown): void
+    alarm(): void
   }
+}
+
+/** Options of {@link createSocketObject}. */
+export interface SocketObjectOptions {
+  /**
+   * The registry and delivery service (default: a `MemoryHub` per object). A function
+   * is called once per object instance, which is what a hub holding sockets needs.
+   */
+  hub?: Hub | (() => Hub)
 }
 
 /**
@@ -154,14 +245,14 @@ export interface SocketObjectClass {
  * export const PortsocketObject = createSocketObject(app)
  * export default toWorker(app, { durableObject: 'SOCKETS' })
  */
-export function createSocketObject(app: FetchApp): SocketObjectClass {
+export function createSocketObject(app: FetchApp, options: SocketObjectOptions = {}): SocketObjectClass {
   return class PortsocketObject {
     readonly runtime: DurableRuntime
     constructor(
       readonly state: DurableObjectState,
       readonly env: unknown,
     ) {
-      this.runtime = new DurableRuntime(state)
+      this.runtime = new DurableRuntime(state, typeof options.hub === 'function' ? options.hub() : options.hub)
     }
     async fetch(request: Request): Promise<Response> {
       return (await this.runtime.fetch(app, request, this.env, this.state))!
@@ -172,8 +263,11 @@ export function createSocketObject(app: FetchApp): SocketObjectClass {
     webSocketClose(ws: WebSocket, code: number, reason: string): void {
       this.runtime.closed(ws, code, reason)
     }
-    webSocketError(ws: WebSocket): void {
-      this.runtime.closed(ws, 1006, '')
+    webSocketError(ws: WebSocket, error: unknown): void {
+      this.runtime.failed(ws, error)
+    }
+    alarm(): void {
+      this.runtime.alarm()
     }
   }
 }
@@ -189,6 +283,8 @@ export interface WorkerOptions {
   durableObject?: string
   /** Which object serves a request (default: one object named `"portsocket"`). */
   objectName?: (request: Request) => string
+  /** The registry and delivery service when no Durable Object is used (default: a `MemoryHub`). */
+  hub?: Hub
 }
 
 /** A module Worker: `export default toWorker(app)`. */
@@ -204,7 +300,7 @@ export interface WorkerHandler {
  * export default toWorker(app)
  */
 export function toWorker(app: FetchApp, options: WorkerOptions = {}): WorkerHandler {
-  const runtime = new WorkerdRuntime()
+  const runtime = new WorkerdRuntime({ hub: options.hub })
   const binding = options.durableObject
   return {
     async fetch(request, env, ctx) {

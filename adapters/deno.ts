@@ -1,6 +1,5 @@
-import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
-import type { ServerSocket } from '../src/socket.ts'
-import { listenStandard, StandardTransport } from '../src/standard-transport.ts'
+import { Runtime, type FetchApp, type Server, type ServeOptions, type ServerSocket } from '../src/index.ts'
+import { listenStandard, StandardTransport } from '../src/runtime/standard-transport.ts'
 
 // The parts of Deno's API this adapter uses, declared so the package builds without Deno's types.
 interface DenoServer {
@@ -10,24 +9,32 @@ interface DenoServer {
 declare const Deno: {
   serve(
     options: { port?: number; hostname?: string; onListen?: (addr: { port: number; hostname: string }) => void },
-    handler: (request: Request, info: unknown) => Response | Promise<Response>,
+    handler: (request: Request, info: ServeInfo) => Response | Promise<Response>,
   ): DenoServer
   upgradeWebSocket(request: Request, options?: { protocol?: string; idleTimeout?: number }): { socket: WebSocket; response: Response }
   env: { get(name: string): string | undefined }
 }
 
-class DenoRuntime extends Runtime<unknown> {
+interface ServeInfo {
+  remoteAddr?: { hostname?: string }
+}
+
+class DenoRuntime extends Runtime<ServeInfo> {
   readonly name = 'deno'
 
+  override remoteAddress(_request: Request, info: ServeInfo): string {
+    return info?.remoteAddr?.hostname ?? ''
+  }
+
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers) {
-    const interval = socket.settings.heartbeatInterval
+    const interval = socket.options.heartbeatInterval
     // The protocol goes in with the other headers: Deno's own `protocol` option
     // misreads offers not separated by ", " (such as the `ws` client's "a,b").
     // Deno pings and drops dead peers itself after `idleTimeout` seconds.
     const { socket: ws, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: interval ? Math.max(1, Math.ceil(interval / 1000)) : 0,
     })
-    listenStandard(ws, socket)
+    listenStandard(ws, this, socket)
     ws.addEventListener('open', () => this.open(socket, new StandardTransport(ws)))
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
@@ -42,7 +49,7 @@ class DenoRuntime extends Runtime<unknown> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new DenoRuntime()
+  const runtime = new DenoRuntime({ hub: options.hub })
   let listening!: (addr: { port: number; hostname: string }) => void
   const ready = new Promise<{ port: number; hostname: string }>((resolve) => (listening = resolve))
   const server = Deno.serve(

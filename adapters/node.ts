@@ -4,9 +4,7 @@ import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
 import { Context } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
 import * as wsModule from 'ws'
-import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
-import type { Payload, ServerSocket } from '../src/socket.ts'
-import type { Transport } from '../src/transport.ts'
+import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
 type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
 
@@ -50,6 +48,12 @@ class NodeTransport implements Transport {
   ping(): void {
     this.ws.ping()
   }
+  pause(): void {
+    this.ws.pause()
+  }
+  resume(): void {
+    this.ws.resume()
+  }
   get bufferedAmount(): number {
     return this.ws.bufferedAmount
   }
@@ -62,8 +66,8 @@ class NodeRuntime extends Runtime<NodeEnv> {
   readonly name = 'node'
   readonly wss: WebSocketServer
 
-  constructor(maxPayload: number) {
-    super()
+  constructor(maxPayload: number, hub: Hub | undefined) {
+    super({ hub })
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -87,10 +91,19 @@ class NodeRuntime extends Runtime<NodeEnv> {
     return { frames, payload }
   }
 
+  override remoteAddress(_request: Request, env: NodeEnv): string {
+    return env.incoming.socket.remoteAddress ?? ''
+  }
+
   protected async accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv) {
     const incoming = env.incoming as UpgradeRequest
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
+    // ws may still refuse the handshake (a bad Sec-WebSocket-Key) and never emit
+    // 'connection': the network socket then closes with the ServerSocket still connecting.
+    const raw = incoming.socket as RawSocket
+    raw[pendingOn] = { runtime: this, socket }
+    raw.once('close', onRawClose)
     // @hono/node-server completes the handshake once its helper has claimed the request.
     // The helper then wires listeners of its own that hold the request's Context for
     // the connection's life and run on every message; the core has its own, so they go.
@@ -101,16 +114,14 @@ class NodeRuntime extends Runtime<NodeEnv> {
   }
 
   #wire(socket: ServerSocket<any>, ws: WebSocket): void {
+    const raw = (ws as unknown as { _socket?: RawSocket })._socket
+    if (raw) {
+      raw.off('close', onRawClose)
+      delete raw[pendingOn]
+    }
     const own = ws as OwnedWebSocket
-    own[ownListeners] = [
-      ['message', (data: Buffer, isBinary: boolean) => socket.received(isBinary ? data : data.toString())],
-      ['pong', () => socket.ponged()],
-      ['close', (code: number, reason: Buffer) => socket.detached(code, reason.toString())],
-      // Protocol errors end in a close whose code the close hook reports, as on every
-      // runtime; ws only needs a listener so they are not thrown.
-      ['error', ignore],
-    ]
-    for (const [event, listener] of own[ownListeners]) ws.on(event, listener)
+    own[wiredTo] = { runtime: this, socket }
+    for (const [event, listener] of OWN_LISTENERS) ws.on(event, listener)
     this.open(socket, new NodeTransport(ws))
   }
 
@@ -143,7 +154,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024)
+  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024, options.hub)
   const fetch = async (request: Request, env: any): Promise<Response> => {
     // An upgrade request comes without an outgoing response to write to.
     if (env.outgoing || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
@@ -194,18 +205,65 @@ function isAccepted(incoming: UpgradeRequest): boolean {
   return incoming[socketFor] !== undefined
 }
 
-function ignore(): void {}
+type Wiring = { runtime: NodeRuntime; socket: ServerSocket<any> }
+const wiredTo = Symbol('portsocket.wired')
+const failure = Symbol('portsocket.failure')
+const pendingOn = Symbol('portsocket.pending')
+type OwnedWebSocket = WebSocket & { [wiredTo]?: Wiring; [failure]?: Error }
+type RawSocket = IncomingMessage['socket'] & { [pendingOn]?: Wiring }
 
-const ownListeners = Symbol('portsocket.listeners')
-type OwnedWebSocket = WebSocket & { [ownListeners]?: [string, (...args: any[]) => void][] }
+// One set of listeners shared by every socket (ws calls them with the WebSocket as
+// `this`, which carries its ServerSocket): no closures per connection.
+function onMessage(this: OwnedWebSocket, data: Buffer, isBinary: boolean): void {
+  const { runtime, socket } = this[wiredTo]!
+  runtime.received(socket, isBinary ? data : data.toString())
+}
+function onPong(this: OwnedWebSocket): void {
+  const { runtime, socket } = this[wiredTo]!
+  runtime.ponged(socket)
+}
+function onError(this: OwnedWebSocket, error: Error): void {
+  // A protocol error or a message over maxPayload: ws sends the client a close frame
+  // with the error's status code, then reports 1006 locally. Keep the error for 'close'.
+  this[failure] = error
+}
+function onClose(this: OwnedWebSocket, code: number, reason: Buffer): void {
+  const { runtime, socket } = this[wiredTo]!
+  const error = this[failure]
+  if (error) {
+    const status = statusCodeOf(error)
+    runtime.detached(socket, status, '', new TransportError(error.message, status, { cause: error }))
+  } else runtime.detached(socket, code, reason.toString())
+}
+function onRawClose(this: RawSocket): void {
+  const pending = this[pendingOn]
+  delete this[pendingOn]
+  if (pending && pending.socket.readyState === ReadyState.CONNECTING) pending.runtime.detached(pending.socket, 1006, 'upgrade failed')
+}
+const OWN_LISTENERS: [string, (...args: any[]) => void][] = [
+  ['message', onMessage],
+  ['pong', onPong],
+  ['error', onError],
+  ['close', onClose],
+]
+
+/** The close code ws sent for an error (its `kStatusCode`, a symbol it does not export). */
+function statusCodeOf(error: Error): number {
+  for (const key of Object.getOwnPropertySymbols(error)) {
+    if (key.description === 'status-code') {
+      const code = (error as unknown as Record<symbol, unknown>)[key]
+      if (typeof code === 'number') return code
+    }
+  }
+  const byCode: Record<string, number> = { WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009, WS_ERR_INVALID_UTF8: 1007 }
+  return byCode[(error as { code?: string }).code ?? ''] ?? 1002
+}
 
 /** Removes every message, close and error listener that is not the core's. */
 function dropForeignListeners(ws: OwnedWebSocket): void {
-  const own = ws[ownListeners]
-  if (!own) return
+  if (!ws[wiredTo]) return
   for (const event of ['message', 'close', 'error']) {
-    const keep = own.filter(([e]) => e === event).map(([, l]) => l)
+    const keep = OWN_LISTENERS.filter(([e]) => e === event).map(([, l]) => l)
     for (const listener of ws.listeners(event)) if (!keep.includes(listener as never)) ws.off(event, listener as never)
   }
-  delete ws[ownListeners]
 }

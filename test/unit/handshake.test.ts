@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
-import { checkOrigin, selectProtocol } from '../../src/handshake.ts'
-import { resolveOptions, type SocketOptions } from '../../src/options.ts'
+import { checkOrigin, selectProtocol } from '../../src/http/handshake.ts'
+import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
 
 async function choose(options: SocketOptions, offer?: string, origin?: string) {
   const app = new Hono()

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryHub, type FanOut } from '../../src/memory-hub.ts'
-import { resolveOptions, type SocketOptions } from '../../src/options.ts'
-import { Runtime } from '../../src/runtime.ts'
-import { ServerSocket } from '../../src/socket.ts'
-import type { Transport } from '../../src/transport.ts'
+import { MemoryHub, type FanOut } from '../../src/delivery/memory-hub.ts'
+import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
+import { Runtime } from '../../src/runtime/runtime.ts'
+import { ServerSocket } from '../../src/connection/socket.ts'
+import type { Transport } from '../../src/runtime/transport.ts'
 
 class FakeTransport implements Transport {
   sent: unknown[] = []
@@ -44,15 +44,15 @@ function setup(fanOut?: FanOut, options: SocketOptions = {}) {
   const open = (name: string) => {
     const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
     const transport = new FakeTransport()
-    socket.attach(transport, runtime)
+    runtime.open(socket, transport)
     return { socket, transport }
   }
-  return { hub, open }
+  return { hub, open, runtime }
 }
 
 describe('MemoryHub', () => {
   it('delivers to each member once, however often it joined or was named', async () => {
-    const { hub, open } = setup()
+    const { hub, open, runtime } = setup()
     const a = open('a')
     await a.socket.join('r')
     await a.socket.join('r')
@@ -62,11 +62,11 @@ describe('MemoryHub', () => {
   })
 
   it('a member that throws or closes mid-broadcast does not stop delivery to the others', async () => {
-    const { hub, open } = setup()
+    const { hub, open, runtime } = setup()
     const [a, b, c] = ['a', 'b', 'c'].map(open) as [ReturnType<typeof open>, ReturnType<typeof open>, ReturnType<typeof open>]
     for (const m of [a, b, c]) await m.socket.join('r')
     a.transport.failing = true
-    b.transport.onSend = () => c.socket.detached(1006, '') // c goes away while b is being served
+    b.transport.onSend = () => runtime.detached(c.socket, 1006, '') // c goes away while b is being served
     const result = await hub.send({ room: 'r' }, 'x')
     expect(result.delivered).toBe(1)
     expect(b.transport.sent).toEqual(['x'])
@@ -74,14 +74,14 @@ describe('MemoryHub', () => {
   })
 
   it('removes empty rooms and a closed socket from every room', async () => {
-    const { hub, open } = setup()
+    const { hub, open, runtime } = setup()
     const a = open('a')
     await a.socket.join('r1')
     await a.socket.join('r2')
     expect(await hub.rooms()).toEqual(['r1', 'r2'])
     await a.socket.leave('r1')
     expect(await hub.rooms()).toEqual(['r2'])
-    a.socket.detached(1000, '')
+    runtime.detached(a.socket, 1000, '')
     expect(await hub.rooms()).toEqual([])
     expect(await hub.connection(a.socket.id)).toBeUndefined()
     expect(a.transport.topics.has('r2')).toBe(false)
@@ -95,7 +95,7 @@ describe('MemoryHub', () => {
         return true
       },
     }
-    const { hub, open } = setup(fanOut)
+    const { hub, open, runtime } = setup(fanOut)
     const a = open('a')
     const b = open('b')
     await a.socket.join('r')
@@ -107,7 +107,7 @@ describe('MemoryHub', () => {
 
   it('encodes a payload once for a whole fan-out when the runtime can', async () => {
     let prepared = 0
-    const { hub, open } = setup({ prepare: (payload) => ({ frame: payload, n: ++prepared }) })
+    const { hub, open, runtime } = setup({ prepare: (payload) => ({ frame: payload, n: ++prepared }) })
     const a = open('a')
     const b = open('b')
     expect(await hub.send({ all: true }, 'x')).toEqual({ delivered: 2, missing: [] })
@@ -117,12 +117,12 @@ describe('MemoryHub', () => {
   })
 
   it('announces joins and leaves to the other members when presence is on', async () => {
-    const { open } = setup(undefined, { presence: true })
+    const { open, runtime } = setup(undefined, { presence: true })
     const a = open('a')
     const b = open('b')
     await a.socket.join('r')
     await b.socket.join('r')
-    b.socket.detached(1000, '')
+    runtime.detached(b.socket, 1000, '')
     const events = a.transport.sent.map((m) => JSON.parse(m as string))
     expect(events).toEqual([
       { type: 'presence', data: { room: 'r', action: 'join', member: { id: b.socket.id, data: { name: 'b' } } } },
@@ -132,7 +132,7 @@ describe('MemoryHub', () => {
   })
 
   it('updates data and disconnects by id, and says false for unknown ids', async () => {
-    const { hub, open } = setup()
+    const { hub, open, runtime } = setup()
     const a = open('a')
     expect(await hub.update(a.socket.id, { name: 'z' })).toBe(true)
     expect(a.socket.data).toEqual({ name: 'z' })
@@ -145,7 +145,7 @@ describe('MemoryHub', () => {
 describe('native publish and the slow-consumer cap', () => {
   it('closes a member whose buffer a native publish pushed past maxBufferedAmount', async () => {
     const fanOut: FanOut = { publish: () => true }
-    const { hub, open } = setup(fanOut, { maxBufferedAmount: 10 })
+    const { hub, open, runtime } = setup(fanOut, { maxBufferedAmount: 10 })
     const a = open('a')
     const closes: number[] = []
     a.transport.close = (code: number) => void closes.push(code)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { fitsIn, Message, MessageFormatError, utf8Length } from '../../src/message.ts'
+import { fitsIn, Message, MessageFormatError, utf8Length } from '../../src/connection/message.ts'
 
 describe('Message', () => {
   it('reads text as text, JSON and bytes', () => {

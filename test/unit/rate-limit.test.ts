@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { TokenBucket } from '../../src/rate-limit.ts'
+import { TokenBucket } from '../../src/connection/rate-limit.ts'
 
 it('allows a burst, then refills at the given rate', () => {
   const bucket = new TokenBucket({ burst: 3, perSecond: 2 })

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { SocketHooks } from '../../src/hooks.ts'
-import { resolveOptions, type SocketOptions } from '../../src/options.ts'
-import { ServerSocket } from '../../src/socket.ts'
-import type { Transport } from '../../src/transport.ts'
-import { Runtime } from '../../src/runtime.ts'
+import type { SocketHooks } from '../../src/connection/hooks.ts'
+import { ServerSocket } from '../../src/connection/socket.ts'
+import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
+import { Runtime } from '../../src/runtime/runtime.ts'
+import { GRID } from '../../src/runtime/sweep.ts'
+import type { Transport } from '../../src/runtime/transport.ts'
 
 class FakeRuntime extends Runtime {
   readonly name = 'fake'
@@ -39,7 +40,12 @@ function make(options: SocketOptions = {}, hooks?: SocketHooks) {
   const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions(options), hooks })
   const transport = new FakeTransport()
   const runtime = new FakeRuntime()
-  return { socket, transport, runtime, registry: runtime.sockets, open: () => socket.attach(transport, runtime) }
+  const wire = {
+    received: (data: string | Uint8Array) => runtime.received(socket, data),
+    detached: (code: number, reason: string, error?: unknown) => runtime.detached(socket, code, reason, error),
+    ponged: () => runtime.ponged(socket),
+  }
+  return { socket, transport, runtime, wire, registry: runtime.sockets, open: () => runtime.open(socket, transport) }
 }
 
 afterEach(() => {
@@ -49,7 +55,7 @@ afterEach(() => {
 
 describe('ServerSocket', () => {
   it('queues sends made before the upgrade completes and flushes them in order on open', () => {
-    const { socket, transport, open } = make()
+    const { socket, transport, open , wire } = make()
     expect(socket.readyState).toBe(0)
     socket.send('a')
     socket.send(new Uint8Array([1]).buffer)
@@ -61,7 +67,7 @@ describe('ServerSocket', () => {
 
   it('a close requested while connecting is carried out on open, with no open hook', () => {
     const opened = vi.fn()
-    const { socket, transport, open } = make({}, { open: opened })
+    const { socket, transport, open , wire } = make({}, { open: opened })
     socket.close(4000, 'early')
     open()
     expect(transport.closes).toEqual([[4000, 'early']])
@@ -69,15 +75,15 @@ describe('ServerSocket', () => {
   })
 
   it('send after close returns false and never throws', () => {
-    const { socket, transport, open } = make()
+    const { socket, transport, open , wire } = make()
     open()
-    socket.detached(1000, '')
+    wire.detached(1000, '')
     expect(socket.send('late')).toBe(false)
     expect(transport.sent).toEqual([])
   })
 
   it('rejects close codes and reasons a close frame cannot carry', () => {
-    const { socket, open } = make()
+    const { socket, open , wire } = make()
     open()
     expect(() => socket.close(1006)).toThrow(RangeError)
     expect(() => socket.close(1000, 'x'.repeat(124))).toThrow('close reason is longer than 123 bytes')
@@ -85,24 +91,24 @@ describe('ServerSocket', () => {
 
   it('runs hooks, counts messages, and reports the close once', () => {
     const closes: unknown[] = []
-    const { socket, transport, registry, open } = make({}, {
+    const { socket, transport, registry, open , wire } = make({}, {
       message: (s, m) => void s.send(m.text().toUpperCase()),
       close: (_s, info) => void closes.push(info),
     })
     open()
     expect(registry.has(socket)).toBe(true)
-    socket.received('hi')
+    wire.received('hi')
     expect(transport.sent).toEqual(['HI'])
-    socket.detached(1000, 'bye')
-    socket.detached(1006, 'again')
-    expect(closes).toEqual([{ code: 1000, reason: 'bye', duration: expect.any(Number), messagesIn: 1, messagesOut: 1 }])
+    wire.detached(1000, 'bye')
+    wire.detached(1006, 'again')
+    expect(closes).toEqual([{ code: 1000, reason: 'bye', duration: expect.any(Number), messagesIn: 1, messagesOut: 1, messagesDropped: 0 }])
     expect(registry.has(socket)).toBe(false)
     expect([socket.messagesIn, socket.messagesOut]).toEqual([1, 1])
   })
 
   it('a throwing or rejecting handler closes with 1011 and reaches the error hook', async () => {
     const errors: unknown[] = []
-    const { socket, transport, open } = make({}, {
+    const { socket, transport, open , wire } = make({}, {
       message: (_s, m) => {
         if (m.text() === 'sync') throw new Error('boom')
         return Promise.reject(new Error('later'))
@@ -110,45 +116,45 @@ describe('ServerSocket', () => {
       error: (_s, e) => void errors.push((e as Error).message),
     })
     open()
-    socket.received('sync')
+    wire.received('sync')
     expect(transport.closes).toEqual([[1011, 'internal error']])
     const second = make({}, { message: () => Promise.reject(new Error('later')), error: (_s, e) => void errors.push((e as Error).message) })
     second.open()
-    second.socket.received('x')
+    second.wire.received('x')
     await new Promise((r) => setTimeout(r, 0))
     expect(second.transport.closes).toEqual([[1011, 'internal error']])
     expect(errors).toEqual(['boom', 'later'])
   })
 
   it('an escaped MessageFormatError closes with 1007 and its message', () => {
-    const { socket, transport, open } = make({}, { message: (_s, m) => m.json(), error: () => {} })
+    const { socket, transport, open , wire } = make({}, { message: (_s, m) => m.json(), error: () => {} })
     open()
-    socket.received('{')
+    wire.received('{')
     expect(transport.closes[0]![0]).toBe(1007)
     expect(transport.closes[0]![1]).toMatch(/^message is not valid JSON/)
   })
 
   it('drops oversized messages with 1009 before any handler sees them', () => {
     const seen = vi.fn()
-    const { socket, transport, open } = make({ maxMessageSize: 4 }, { message: seen })
+    const { socket, transport, open , wire } = make({ maxMessageSize: 4 }, { message: seen })
     open()
-    socket.received('1234')
-    socket.received(new Uint8Array(5))
+    wire.received('1234')
+    wire.received(new Uint8Array(5))
     expect(seen).toHaveBeenCalledTimes(1)
     expect(transport.closes).toEqual([[1009, 'message too big']])
   })
 
   it('closes with 1008 over the rate limit', () => {
     const seen = vi.fn()
-    const { socket, transport, open } = make({ rateLimit: { burst: 2, perSecond: 0.001 } }, { message: seen })
+    const { socket, transport, open , wire } = make({ rateLimit: { burst: 2, perSecond: 0.001 } }, { message: seen })
     open()
-    for (let i = 0; i < 4; i++) socket.received('m')
+    for (let i = 0; i < 4; i++) wire.received('m')
     expect(seen).toHaveBeenCalledTimes(2)
     expect(transport.closes).toEqual([[1008, 'rate limit exceeded']])
   })
 
   it('closes a slow consumer with 1013 when the send buffer passes the cap', () => {
-    const { socket, transport, open } = make({ maxBufferedAmount: 10 })
+    const { socket, transport, open , wire } = make({ maxBufferedAmount: 10 })
     open()
     socket.send('ok')
     transport.bufferedAmount = 11
@@ -160,11 +166,11 @@ describe('ServerSocket', () => {
   it('pings every interval and drops a peer silent for a whole interval', () => {
     vi.useFakeTimers()
     const closes: unknown[] = []
-    const { socket, transport, open } = make({ heartbeat: { interval: 1000 } }, { close: (_s, i) => void closes.push(i) })
+    const { socket, transport, open , wire } = make({ heartbeat: { interval: 1000 } }, { close: (_s, i) => void closes.push(i) })
     open()
     vi.advanceTimersByTime(1000)
     expect(transport.pings).toBe(1)
-    socket.ponged()
+    wire.ponged()
     vi.advanceTimersByTime(1000)
     expect(transport.pings).toBe(2)
     expect(transport.terminated).toBe(0)
@@ -184,10 +190,10 @@ describe('ServerSocket', () => {
 
   it('closes with 1001 after idleTimeout without messages', () => {
     vi.useFakeTimers()
-    const { socket, transport, open } = make({ idleTimeout: 1000, heartbeat: false })
+    const { socket, transport, open , wire } = make({ idleTimeout: 1000, heartbeat: false })
     open()
     vi.advanceTimersByTime(800)
-    socket.received('keep')
+    wire.received('keep')
     vi.advanceTimersByTime(800)
     expect(transport.closes).toEqual([])
     vi.advanceTimersByTime(300)
@@ -196,40 +202,40 @@ describe('ServerSocket', () => {
 
   it('drops a connection whose close handshake does not finish within closeTimeout', () => {
     vi.useFakeTimers()
-    const { socket, transport, open } = make({ closeTimeout: 500 })
+    const { socket, transport, open , wire } = make({ closeTimeout: 500 })
     open()
     socket.close(1000)
     vi.advanceTimersByTime(499)
     expect(socket.readyState).toBe(2)
-    vi.advanceTimersByTime(1)
+    vi.advanceTimersByTime(GRID) // the sweep's ticks fall on a 25 ms grid
     expect(transport.terminated).toBe(1)
     expect(socket.readyState).toBe(3)
   })
 
   it('iterates messages with for await until close', async () => {
-    const { socket, open } = make()
+    const { socket, open , wire } = make()
     const seen: string[] = []
     const done = (async () => {
       for await (const m of socket) seen.push(m.text())
     })()
     open()
-    socket.received('a')
-    socket.received('b')
-    socket.detached(1000, '')
+    wire.received('a')
+    wire.received('b')
+    wire.detached(1000, '')
     await done
     expect(seen).toEqual(['a', 'b'])
   })
 
   it('delivers WHATWG-shaped events to listeners, binary as ArrayBuffer or Blob', async () => {
-    const { socket, open } = make()
+    const { socket, open , wire } = make()
     const events: unknown[] = []
     socket.addEventListener('message', (e) => void events.push(e.data))
     socket.addEventListener('close', (e) => void events.push([e.code, e.reason, e.wasClean]))
     open()
-    socket.received(new Uint8Array([1, 2]))
+    wire.received(new Uint8Array([1, 2]))
     socket.binaryType = 'blob'
-    socket.received(new Uint8Array([3]))
-    socket.detached(4000, 'done')
+    wire.received(new Uint8Array([3]))
+    wire.detached(4000, 'done')
     expect(events[0]).toBeInstanceOf(ArrayBuffer)
     expect(events[1]).toBeInstanceOf(Blob)
     expect(new Uint8Array(await (events[1] as Blob).arrayBuffer())).toEqual(new Uint8Array([3]))
@@ -237,7 +243,7 @@ describe('ServerSocket', () => {
   })
 
   it('drained() waits until the buffer empties', async () => {
-    const { socket, transport, open } = make()
+    const { socket, transport, open , wire } = make()
     open()
     transport.bufferedAmount = 100
     let done = false
@@ -253,8 +259,8 @@ describe('ServerSocket', () => {
 describe('close reported synchronously by the transport', () => {
   it('leaves no close timer behind', () => {
     vi.useFakeTimers()
-    const { socket, transport, open } = make()
-    transport.close = (code, reason) => socket.detached(code, reason)
+    const { socket, transport, open , wire } = make()
+    transport.close = (code, reason) => wire.detached(code, reason)
     open()
     socket.close(1000, 'bye')
     expect(socket.readyState).toBe(3)
@@ -265,7 +271,7 @@ describe('close reported synchronously by the transport', () => {
 describe('message order', () => {
   it('hands one connection its messages one at a time, even when the hook is async', async () => {
     const log: string[] = []
-    const { socket, open } = make({}, {
+    const { socket, open , wire } = make({}, {
       async message(_s, m) {
         log.push(`start ${m.text()}`)
         await new Promise((r) => setTimeout(r, m.text() === 'slow' ? 30 : 1))
@@ -273,15 +279,15 @@ describe('message order', () => {
       },
     })
     open()
-    socket.received('slow')
-    socket.received('fast')
+    wire.received('slow')
+    wire.received('fast')
     await new Promise((r) => setTimeout(r, 80))
     expect(log).toEqual(['start slow', 'end slow', 'start fast', 'end fast'])
   })
 
   it('drops the backlog once a hook has crashed the connection', async () => {
     const seen: string[] = []
-    const { socket, open } = make({}, {
+    const { socket, open , wire } = make({}, {
       async message(_s, m) {
         seen.push(m.text())
         throw new Error('boom')
@@ -289,8 +295,8 @@ describe('message order', () => {
       error() {},
     })
     open()
-    socket.received('a')
-    socket.received('b')
+    wire.received('a')
+    wire.received('b')
     await new Promise((r) => setTimeout(r, 20))
     expect(seen).toEqual(['a'])
   })

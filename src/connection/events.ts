@@ -12,8 +12,15 @@ export interface CloseInfo {
 export interface CloseSummary extends CloseInfo {
   /** How long the connection was open, in ms. */
   duration: number
+  /** Messages received from the client. */
   messagesIn: number
+  /** Messages sent to the client. */
   messagesOut: number
+  /**
+   * Messages that arrived but were never handled: still queued when the connection
+   * started closing, or arriving while it was closing.
+   */
+  messagesDropped: number
 }
 
 /** Passed to `addEventListener('message', …)`, shaped like the WHATWG `MessageEvent`. */
@@ -47,7 +54,7 @@ export interface SocketOpenEvent<S = unknown> {
   readonly target: S
 }
 
-/** @internal */
+/** The events of `addEventListener`, by type. */
 export interface SocketEventMap<S> {
   open: SocketOpenEvent<S>
   message: SocketMessageEvent<S>

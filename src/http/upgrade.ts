@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import type { SocketHooks } from '../connection/hooks.ts'
+import { connectionOf, ServerSocket } from '../connection/socket.ts'
+import { runtimeOf } from '../runtime/served.ts'
 import { checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
-import type { SocketHooks } from './hooks.ts'
 import { resolveOptions, type SocketOptions } from './options.ts'
-import { runtimeOf } from './runtime.ts'
-import { ServerSocket } from './socket.ts'
 
 /** What {@link upgrade} gives a handler: the socket to wire, and the response to return. */
 export interface Upgrade<Data> {
@@ -35,12 +35,12 @@ export function upgrade<Data = Record<string, unknown>>(c: Context, options: Soc
   return createUpgrade(c, options, undefined, undefined)
 }
 
-/** @internal `route` is set for `websocket()` routes whose hooks can be looked up again. */
+/** Makes the socket and the placeholder response; `route` is the id of a `websocket()` route whose hooks can be looked up again. */
 export function createUpgrade<Data>(
   c: Context,
   options: SocketOptions<Data>,
   hooks: SocketHooks<Data> | undefined,
-  route: number | undefined,
+  route: string | undefined,
 ): Upgrade<Data> {
   const request = c.req.raw
   if (!isUpgradeRequest(request)) {
@@ -50,7 +50,8 @@ export function createUpgrade<Data>(
     })
     throw new HTTPException(426, { res })
   }
-  if (!runtimeOf(request)) {
+  const runtime = runtimeOf(request)
+  if (!runtime) {
     throw new Error(
       'portsocket: this request did not come through a portsocket adapter; serve the app with serve() from ' +
         'portsocket/node, portsocket/bun or portsocket/deno, or toWorker() from portsocket/cloudflare',
@@ -60,14 +61,22 @@ export function createUpgrade<Data>(
   checkOrigin(c, resolved)
   const protocol = selectProtocol(c, resolved) ?? ''
   const data = resolved.data ? (resolved.data(c) as Data) : ({} as Data)
-  const socket = new ServerSocket<Data>({ url: request.url, protocol, data, options: resolved, hooks, route })
+  const socket = new ServerSocket<Data>({
+    url: toWebSocketUrl(request.url),
+    protocol,
+    remoteAddress: runtime.remoteAddress?.(request, c.env) ?? '',
+    data,
+    options: resolved,
+    hooks,
+    route,
+  })
   pending.set(request, socket)
   const response = c.body(null, 200, { [UPGRADE_MARKER]: socket.id })
   return { socket, response }
 }
 
 /**
- * @internal Called by the runtime once the app has answered: the socket to accept and
+ * Called by the runtime once the app has answered: the socket to accept and
  * the headers for the 101, or undefined when the final response is not this upgrade
  * (no upgrade was made, or middleware replaced the response).
  */
@@ -76,7 +85,7 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
   if (!socket) return undefined
   pending.delete(request)
   if (response.headers.get(UPGRADE_MARKER) !== socket.id) {
-    socket.detached(1006, 'upgrade not completed')
+    connectionOf(socket).detached(1006, 'upgrade not completed')
     return undefined
   }
   const headers = new Headers(response.headers)
@@ -85,4 +94,11 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
   headers.delete('content-length')
   if (socket.protocol) headers.set('sec-websocket-protocol', socket.protocol)
   return { socket, headers }
+}
+
+/** The request URL with its scheme mapped to `ws:` / `wss:`. */
+export function toWebSocketUrl(url: string): string {
+  if (url.startsWith('https:')) return `wss:${url.slice(6)}`
+  if (url.startsWith('http:')) return `ws:${url.slice(5)}`
+  return url
 }

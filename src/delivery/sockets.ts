@@ -1,11 +1,12 @@
 import type { Context } from 'hono'
-import { envelope, idList, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
-import { runtimeOf } from './runtime.ts'
-import type { SendData } from './socket.ts'
+import type { SendData } from '../connection/payload.ts'
+import { runtimeOf } from '../runtime/served.ts'
+import { envelope } from './envelope.ts'
+import { idList, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
 
 /** A set of recipients to send to: a room, everyone, or a list of ids. */
 export class Target {
-  /** @internal */
+  /** Made by {@link Sockets}: `to(room)`, `all`, `ids(ids)`. */
   constructor(
     readonly hub: Hub,
     readonly recipients: Recipients,
@@ -116,7 +117,7 @@ export function sockets(c: Context): Sockets {
   return socketsOf(runtime.hub)
 }
 
-/** @internal */
+/** The (cached) facade over a hub. */
 export function socketsOf(hub: Hub): Sockets {
   let s = cache.get(hub)
   if (!s) cache.set(hub, (s = new Sockets(hub)))

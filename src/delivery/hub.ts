@@ -1,4 +1,5 @@
-import type { ServerSocket, SendData } from './socket.ts'
+import type { Payload, SendData } from '../connection/payload.ts'
+import type { ServerSocket } from '../connection/socket.ts'
 
 /** What the registry knows of one connection, wherever it is connected. */
 export interface ConnectionInfo<Data = unknown> {
@@ -11,6 +12,8 @@ export interface ConnectionInfo<Data = unknown> {
   data: Data
   url: string
   protocol: string
+  /** The client's IP address, or `""` when the runtime does not tell. */
+  remoteAddress: string
 }
 
 /** The outcome of a delivery. */
@@ -28,18 +31,41 @@ export type Recipients =
   | { all: true; except?: string | readonly string[] }
 
 /**
+ * How a runtime can deliver one payload to many of its sockets faster than a loop of
+ * `send`: native topics (Bun) or a frame encoded once (Node). Both are optional. A
+ * runtime hands its fast path to its hub through {@link Hub.bind}.
+ */
+export interface FanOut {
+  /** Publishes to every socket subscribed to `topic`, except `except`; false if it cannot. */
+  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
+  /** Encodes a payload once, for `Transport.sendPrepared` on each recipient. */
+  prepare?(payload: Payload): unknown
+}
+
+/**
  * The registry and delivery service behind rooms. The default keeps everything in
  * memory in one server instance; a hub that spans instances (Redis) implements the same
  * interface, so every call that may cross the network is async.
+ *
+ * The runtime drives the lifecycle members: `bind` once before any socket, `attach` /
+ * `detach` as each local socket opens and ends (synchronously: a hub that talks to a
+ * remote store does that work in the background), `restore` for sockets revived after
+ * hibernation, and `close` when the server closes. Read a socket's route options
+ * (`presence`, `maxRooms`) from `socket.options`.
  */
 export interface Hub {
   /** This server instance's id. */
   readonly instanceId: string
-  /** @internal a local socket opened. */
+  /**
+   * Called once by the runtime, before any socket attaches, with its fan-out fast path
+   * (native publish, frame-once). A hub may keep it for local deliveries.
+   */
+  bind?(fanOut: FanOut): void
+  /** A local socket opened: from now on it can be found by id and join rooms. */
   attach(socket: ServerSocket<any>): void
-  /** @internal a local socket closed: it leaves every room. */
+  /** A local socket ended: it leaves every room (announcing leaves where presence is on) and the registry. */
   detach(socket: ServerSocket<any>): void
-  /** @internal puts a revived socket back in its rooms, announcing nothing. */
+  /** Puts a revived socket (a Durable Object woke up) back in its rooms, announcing nothing. */
   restore?(socket: ServerSocket<any>, rooms: readonly string[]): void
   /** Adds the socket to a room (a second join is a no-op). */
   join(socket: ServerSocket<any>, room: string): Promise<void>
@@ -59,6 +85,8 @@ export interface Hub {
   update(id: string, data: unknown): Promise<boolean>
   /** Closes a connection with a code and reason; false when the id is not connected. */
   disconnect(id: string, code?: number, reason?: string): Promise<boolean>
+  /** Releases what the hub holds (connections to a store…); `server.close()` calls it after every socket has closed. */
+  close?(): Promise<void>
 }
 
 /** Thrown when a room name or a socket's room count is out of bounds. */
@@ -69,18 +97,13 @@ export class RoomError extends RangeError {
 /** Longest room name, in UTF-16 units. */
 export const MAX_ROOM_NAME = 128
 
-/** @internal */
+/** Throws a {@link RoomError} unless `room` is a valid room name. */
 export function checkRoomName(room: unknown): asserts room is string {
   if (typeof room !== 'string' || room.length === 0) throw new RoomError('a room name must be a non-empty string')
   if (room.length > MAX_ROOM_NAME) throw new RoomError(`a room name must be at most ${MAX_ROOM_NAME} characters`)
 }
 
-/** The JSON envelope that `emit` sends: `{ "type": event, "data": data }`. */
-export function envelope(event: string, data: unknown): string {
-  return JSON.stringify({ type: event, data })
-}
-
-/** @internal `except` as a list. */
+/** `except` (one id or a list) as a list. */
 export function idList(ids: string | readonly string[] | undefined): readonly string[] {
   return ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids
 }

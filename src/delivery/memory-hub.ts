@@ -1,16 +1,9 @@
-import { checkRoomName, envelope, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
-import { toPayload, type Payload, type SendData, type ServerSocket } from './socket.ts'
+import { connectionOf, type ServerSocket } from '../connection/socket.ts'
+import { toPayload, type Payload, type SendData } from '../connection/payload.ts'
+import { envelope } from './envelope.ts'
+import { checkRoomName, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
-/**
- * How a runtime can deliver one payload to many of its sockets faster than a loop of
- * `send`: native topics (Bun) or a frame encoded once (Node). Both are optional.
- */
-export interface FanOut {
-  /** Publishes to every socket subscribed to `topic`, except `except`; false if it cannot. */
-  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
-  /** Encodes a payload once, for `Transport.sendPrepared` on each recipient. */
-  prepare?(payload: Payload): unknown
-}
+export type { FanOut }
 
 /** The topic every socket is subscribed to, for broadcasts: longer than any room name. */
 export const ALL_TOPIC = 'portsocket:all'.padEnd(MAX_ROOM_NAME + 1, '*')
@@ -23,7 +16,27 @@ export class MemoryHub implements Hub {
   readonly #sockets = new Map<string, ServerSocket<any>>()
   readonly #rooms = new Map<string, Set<ServerSocket<any>>>()
 
-  constructor(readonly fanOut: FanOut = {}) {}
+  #fast: FanOut
+
+  readonly #given: boolean
+
+  /**
+   * `fanOut` is optional: the runtime hands its own through {@link bind}. One given here
+   * is kept (bind does not replace it).
+   */
+  constructor(fanOut?: FanOut) {
+    this.#fast = fanOut ?? {}
+    this.#given = fanOut !== undefined
+  }
+
+  /** The runtime's fast path (see {@link FanOut}). */
+  get fanOut(): FanOut {
+    return this.#fast
+  }
+
+  bind(fanOut: FanOut): void {
+    if (!this.#given) this.#fast = fanOut
+  }
 
   get instanceId(): string {
     // Made on first use: Workers allow no random values at module scope, where hubs are built.
@@ -32,7 +45,7 @@ export class MemoryHub implements Hub {
 
   attach(socket: ServerSocket<any>): void {
     this.#sockets.set(socket.id, socket)
-    socket.transport?.subscribe?.(ALL_TOPIC)
+    connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
   }
 
   detach(socket: ServerSocket<any>): void {
@@ -47,19 +60,20 @@ export class MemoryHub implements Hub {
   async join(socket: ServerSocket<any>, room: string): Promise<void> {
     checkRoomName(room)
     if (this.#sockets.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
-    this.#join(socket, room, socket.settings.presence)
+    this.#join(socket, room, socket.options.presence)
   }
 
   #join(socket: ServerSocket<any>, room: string, announce: boolean): void {
-    const rooms = socket.roomSet()
+    const core = connectionOf(socket)
+    const rooms = (core.rooms ??= new Set())
     if (rooms.has(room)) return
-    const max = socket.settings.maxRooms
+    const max = socket.options.maxRooms
     if (rooms.size >= max) throw new RoomError(`a socket may be in at most ${max} rooms`)
     rooms.add(room)
     let members = this.#rooms.get(room)
     if (!members) this.#rooms.set(room, (members = new Set()))
     members.add(socket)
-    socket.transport?.subscribe?.(room)
+    core.transport?.subscribe?.(room)
     if (announce) this.#announce(socket, room, 'join')
   }
 
@@ -71,10 +85,11 @@ export class MemoryHub implements Hub {
   #leave(socket: ServerSocket<any>, room: string): void {
     const members = this.#rooms.get(room)
     if (!members?.delete(socket)) return
-    socket.roomSet().delete(room)
+    const core = connectionOf(socket)
+    core.rooms?.delete(room)
     if (members.size === 0) this.#rooms.delete(room)
-    socket.transport?.unsubscribe?.(room)
-    if (socket.settings.presence) this.#announce(socket, room, 'leave')
+    core.transport?.unsubscribe?.(room)
+    if (socket.options.presence) this.#announce(socket, room, 'leave')
   }
 
   #announce(socket: ServerSocket<any>, room: string, action: 'join' | 'leave'): void {
@@ -108,20 +123,21 @@ export class MemoryHub implements Hub {
     except: readonly string[],
     topic: string | undefined,
   ): number {
-    const { publish, prepare } = this.fanOut
+    const fanOut = this.#fast
+    const { publish, prepare } = fanOut
     if (publish && topic !== undefined && except.length <= 1) {
       const skip = except.length ? this.#sockets.get(except[0]!) : undefined
-      if ((except.length === 0 || skip) && publish.call(this.fanOut, topic, payload, skip)) {
+      if ((except.length === 0 || skip) && publish.call(fanOut, topic, payload, skip)) {
         let count = 0
-        for (const socket of recipients) if (socket !== skip && socket.countDelivered()) count++
+        for (const socket of recipients) if (socket !== skip && connectionOf(socket).countDelivered()) count++
         return count
       }
     }
-    const prepared = prepare?.call(this.fanOut, payload)
+    const prepared = prepare?.call(fanOut, payload)
     let count = 0
     for (const socket of recipients) {
       if (except.length && except.includes(socket.id)) continue
-      if (socket.deliver(payload, prepared)) count++
+      if (connectionOf(socket).deliver(payload, prepared)) count++
     }
     return count
   }
@@ -166,6 +182,7 @@ export class MemoryHub implements Hub {
       data: socket.data,
       url: socket.url,
       protocol: socket.protocol,
+      remoteAddress: socket.remoteAddress,
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { RateLimit } from './rate-limit.ts'
+import type { RateLimit } from '../connection/rate-limit.ts'
 
 /** Chooses a subprotocol from the client's offer; return undefined when none fits. */
 export type ProtocolSelector = (offered: string[], c: Context) => string | undefined
@@ -32,8 +32,14 @@ export interface SocketOptions<Data = unknown> {
    * Liveness check: every `interval` ms the server pings (where the runtime can) and
    * a socket that has neither answered nor sent anything since the previous check is
    * dropped, so a dead peer goes within two intervals. Default `{ interval: 30_000 }`.
+   *
+   * With `app: true` each tick also sends `{"type":"portsocket:ping"}`, which a browser
+   * client (it cannot see protocol pings) answers with `{"type":"portsocket:pong"}`; the
+   * pong counts as liveness and never reaches the hooks. On runtimes that check liveness
+   * themselves (Deno, workerd) the app heartbeat is the core's only one. Hibernatable
+   * Durable Object sockets run no heartbeat timer (see the README).
    */
-  heartbeat?: { interval: number } | false
+  heartbeat?: { interval: number; app?: boolean } | false
   /** Close with 1001 after this many ms without an incoming message. Default 0 (off). */
   idleTimeout?: number
   /**
@@ -53,28 +59,56 @@ export interface SocketOptions<Data = unknown> {
   presence?: boolean
   /** Most rooms one socket may be in. Default 64. */
   maxRooms?: number
+  /**
+   * The bound on messages that arrived but are not handled yet (waiting behind an async
+   * hook, or not yet pulled by `for await`). At the limit the runtime's reads are
+   * paused where it can (Node) and resumed when the queue is down to half; where it
+   * cannot, the next message closes the connection with 1008 `inbound queue full`.
+   * Default `{ maxMessages: 1024, maxBytes: 4 MiB }`.
+   */
+  inboundQueue?: { maxMessages?: number; maxBytes?: number }
+  /**
+   * What happens when an `events` entry's schema rejects the data: `'reply'` (default)
+   * tells the client (`portsocket:invalid`, or the ack's `error`) and reports a
+   * `ValidationError` to `error`; `'ignore'` only reports it; `'close'` reports it and
+   * closes with 1007. The input is never echoed back.
+   */
+  invalidEvents?: 'reply' | 'ignore' | 'close'
+  /**
+   * A stable id for a `websocket()` route with object hooks. On Workers, only routes
+   * with an id hibernate: a revived socket finds its hooks again by this id, which stays
+   * the same across deploys (unlike the order of definition). Registering the same id
+   * again replaces the earlier route.
+   */
+  id?: string
 }
 
-/** @internal */
+/** A route's options with every default filled in: what `socket.options` shows. */
 export interface ResolvedOptions {
-  allowedOrigins: SocketOptions['allowedOrigins']
-  protocols: SocketOptions['protocols']
-  acceptWithoutProtocol: boolean
-  maxMessageSize: number
-  rateLimit: RateLimit | undefined
-  heartbeatInterval: number
-  idleTimeout: number
-  maxBufferedAmount: number
-  closeTimeout: number
-  data: ((c: Context) => unknown) | undefined
-  presence: boolean
-  maxRooms: number
+  readonly id: string | undefined
+  readonly allowedOrigins: SocketOptions['allowedOrigins']
+  readonly protocols: SocketOptions['protocols']
+  readonly acceptWithoutProtocol: boolean
+  readonly maxMessageSize: number
+  readonly rateLimit: RateLimit | undefined
+  /** 0 when off. */
+  readonly heartbeatInterval: number
+  readonly heartbeatApp: boolean
+  /** 0 when off. */
+  readonly idleTimeout: number
+  readonly maxBufferedAmount: number
+  readonly closeTimeout: number
+  readonly data: ((c: Context) => unknown) | undefined
+  readonly presence: boolean
+  readonly maxRooms: number
+  readonly inboundQueue: { readonly maxMessages: number; readonly maxBytes: number }
+  readonly invalidEvents: 'reply' | 'ignore' | 'close'
 }
 
 const MiB = 1024 * 1024
 const resolvedCache = new WeakMap<object, ResolvedOptions>()
 
-/** @internal Fills in defaults once per options object, so each upgrade costs a lookup. */
+/** Fills in defaults once per options object, so each upgrade costs a lookup. */
 export function resolveOptions(options: SocketOptions<any> = {}): ResolvedOptions {
   let resolved = resolvedCache.get(options)
   if (resolved) return resolved
@@ -82,20 +116,34 @@ export function resolveOptions(options: SocketOptions<any> = {}): ResolvedOption
   if (rate && !(rate.burst >= 1 && rate.perSecond > 0)) {
     throw new RangeError('rateLimit needs burst >= 1 and perSecond > 0')
   }
-  resolved = {
+  const invalid = options.invalidEvents ?? 'reply'
+  if (invalid !== 'reply' && invalid !== 'ignore' && invalid !== 'close') {
+    throw new RangeError(`invalidEvents must be 'reply', 'ignore' or 'close', got ${String(invalid)}`)
+  }
+  if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
+    throw new TypeError('a route id must be a non-empty string')
+  }
+  resolved = Object.freeze({
+    id: options.id,
     allowedOrigins: options.allowedOrigins,
     protocols: options.protocols,
     acceptWithoutProtocol: options.acceptWithoutProtocol ?? false,
     maxMessageSize: positive(options.maxMessageSize, MiB, 'maxMessageSize'),
     rateLimit: rate,
     heartbeatInterval: options.heartbeat === false ? 0 : positive(options.heartbeat?.interval, 30_000, 'heartbeat.interval'),
+    heartbeatApp: options.heartbeat ? options.heartbeat.app === true : false,
     idleTimeout: options.idleTimeout ?? 0,
     maxBufferedAmount: options.maxBufferedAmount ?? 4 * MiB,
     closeTimeout: positive(options.closeTimeout, 5000, 'closeTimeout'),
     data: options.data,
     presence: options.presence ?? false,
     maxRooms: positive(options.maxRooms, 64, 'maxRooms'),
-  }
+    inboundQueue: Object.freeze({
+      maxMessages: positive(options.inboundQueue?.maxMessages, 1024, 'inboundQueue.maxMessages'),
+      maxBytes: positive(options.inboundQueue?.maxBytes, 4 * MiB, 'inboundQueue.maxBytes'),
+    }),
+    invalidEvents: invalid,
+  })
   resolvedCache.set(options, resolved)
   return resolved
 }

@@ -16,12 +16,25 @@ export interface Transport {
   terminate(): void
   /** Sends a protocol ping, where the runtime exposes one. */
   ping?(): void
+  /**
+   * Stops reading from the network (the inbound queue is full), where the runtime can;
+   * without it a full queue closes the connection with 1008.
+   */
+  pause?(): void
+  /** Starts reading again after {@link pause}. */
+  resume?(): void
   /** Bytes queued but not yet written to the network (0 where the runtime cannot tell). */
   readonly bufferedAmount: number
   /** The negotiated extensions. */
   readonly extensions: string
   /** True when the runtime itself pings and drops dead peers, so the core need not. */
   readonly checksLiveness?: boolean
+  /**
+   * True when the socket may outlive the JavaScript object serving it (a hibernatable
+   * Durable Object socket): the core then runs no heartbeat for it, so no timer keeps
+   * the object awake.
+   */
+  readonly hibernates?: boolean
   /** Subscribes to a native topic (Bun), so room sends can use the runtime's publish. */
   subscribe?(topic: string): void
   unsubscribe?(topic: string): void

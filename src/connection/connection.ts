@@ -1,0 +1,557 @@
+import type { ResolvedOptions } from '../http/options.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import { sweepOf, type Sweep, type Swept } from '../runtime/sweep.ts'
+import type { Transport } from '../runtime/transport.ts'
+import { CloseCode } from './close-codes.ts'
+import { dispatchMessage } from './dispatch.ts'
+import type { CloseInfo, CloseSummary } from './events.ts'
+import type { SocketHooks } from './hooks.ts'
+import { InboundQueue } from './inbound-queue.ts'
+import { Inbox } from './inbox.ts'
+import { ReadyState, rules, transition, type Transition } from './lifecycle.ts'
+import { fitsIn, Message, MessageFormatError } from './message.ts'
+import { clip, payloadSize, type Payload } from './payload.ts'
+import { RateLimitError, TokenBucket } from './rate-limit.ts'
+import { controlType, PING_TEXT } from './control.ts'
+import type { ServerSocket } from './socket.ts'
+
+type Listener = (event: any) => unknown
+
+/** Reported to the error hook when the transport failed (a protocol error, a message over its ceiling). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError'
+  constructor(
+    message: string,
+    /** The close code the client saw. */
+    readonly code: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+  }
+}
+
+/** What the core knows about a socket when the upgrade is accepted. */
+export interface ConnectionInit<Data> {
+  /** Given when a connection is revived (a Durable Object waking up). */
+  id?: string
+  connectedAt?: number
+  url: string
+  protocol: string
+  remoteAddress?: string
+  data: Data
+  options: ResolvedOptions
+  hooks: SocketHooks<Data> | undefined
+  /** The id of the `websocket()` route whose hooks can be found again (hibernation). */
+  route?: string
+}
+
+/** Saved counters of a revived connection. */
+export interface Counters {
+  messagesIn: number
+  messagesOut: number
+  lastMessageAt?: number
+}
+
+/**
+ * One connection's core: the lifecycle, the bounded inbound queue, dispatch to hooks,
+ * listeners and the iterator, and the policy checks the runtime's sweep runs. The
+ * public face is {@link ServerSocket}; runtimes and hubs reach this through
+ * `connectionOf(socket)`.
+ *
+ * Ordering: the open hook, each message's handling and the close hook run one after
+ * the other, never overlapping. A message waits while a hook that returned a promise
+ * has not settled; the close hook waits for the hook that is running, and every
+ * message still queued when the connection leaves OPEN is dropped (and counted).
+ */
+export class Connection<Data = any> implements Swept {
+  state: ReadyState = ReadyState.CONNECTING
+  transport: Transport | undefined
+  runtime: Runtime<any> | undefined
+  /** The rooms the socket is in, made on first join. */
+  rooms: Set<string> | undefined
+  messagesIn = 0
+  messagesOut = 0
+  messagesDropped = 0
+  readonly route: string | undefined
+  readonly options: ResolvedOptions
+  readonly hooks: SocketHooks<Data> | undefined
+
+  #outbox: Payload[] | undefined
+  #pendingClose: CloseInfo | undefined
+  #listeners: Map<string, Listener[]> | undefined
+  #inbox: Inbox | undefined
+  #closed: { promise: Promise<CloseInfo>; resolve(info: CloseInfo): void } | undefined
+  #closeInfo: CloseInfo | undefined
+  #bucket: TokenBucket | undefined
+  #queue: InboundQueue | undefined
+  /** A hook (open or message) returned a promise that has not settled. */
+  #busy = false
+  /** The close hook, waiting for the running hook to settle. */
+  #closeJob: (() => void) | undefined
+  #alive = true
+  #lastMessageAt = 0
+  #nextBeat = 0
+  #closeDeadline = 0
+  #closeReason = ''
+  #drainWaiters: { threshold: number; resolve(): void }[] | undefined
+
+  constructor(
+    readonly socket: ServerSocket<Data>,
+    init: ConnectionInit<Data>,
+  ) {
+    this.options = init.options
+    this.hooks = init.hooks
+    this.route = init.route
+    if (init.options.rateLimit) this.#bucket = new TokenBucket(init.options.rateLimit)
+  }
+
+  #move(event: Transition): boolean {
+    const next = transition(this.state, event)
+    if (next === undefined) return false
+    this.state = next
+    return true
+  }
+
+  get #sweep(): Sweep | undefined {
+    return this.runtime?.[sweepOf]
+  }
+
+  // ---- outgoing ----------------------------------------------------------------------
+
+  get bufferedAmount(): number {
+    const queued = this.#outbox ? this.#outbox.reduce((n, p) => n + payloadSize(p), 0) : 0
+    return queued + (this.transport?.bufferedAmount ?? 0)
+  }
+
+  send(payload: Payload): boolean {
+    switch (rules(this.state).send) {
+      case 'write': {
+        const flushed = this.transport!.send(payload)
+        this.messagesOut++
+        if (flushed !== true) this.#checkBuffer()
+        return true
+      }
+      case 'hold':
+        ;(this.#outbox ??= []).push(payload)
+        return true
+      case 'refuse':
+        return false
+    }
+  }
+
+  /** One delivery of a fan-out: like send, but never throws. */
+  deliver(payload: Payload, prepared: unknown): boolean {
+    if (rules(this.state).send !== 'write') return false
+    const transport = this.transport!
+    try {
+      if (prepared !== undefined && transport.sendPrepared) transport.sendPrepared(prepared)
+      else transport.send(payload)
+    } catch {
+      return false
+    }
+    this.messagesOut++
+    this.#checkBuffer()
+    return true
+  }
+
+  /** Accounts for a message the runtime delivered natively (a topic publish). */
+  countDelivered(): boolean {
+    if (rules(this.state).send !== 'write') return false
+    this.messagesOut++
+    this.#checkBuffer()
+    return true
+  }
+
+  #checkBuffer(): void {
+    const limit = this.options.maxBufferedAmount
+    if (limit && this.transport!.bufferedAmount > limit) {
+      this.beginClose(CloseCode.TryAgainLater, 'slow consumer: send buffer full')
+    }
+  }
+
+  drained(threshold: number): Promise<void> {
+    if (this.#isDrained(threshold)) return Promise.resolve()
+    return new Promise((resolve) => {
+      ;(this.#drainWaiters ??= []).push({ threshold, resolve })
+      this.#sweep?.schedule(Date.now() + DRAIN_POLL)
+    })
+  }
+
+  #isDrained(threshold: number): boolean {
+    return this.state >= ReadyState.CLOSING || this.bufferedAmount <= threshold
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------
+
+  get closed(): Promise<CloseInfo> {
+    if (this.#closeInfo) return Promise.resolve(this.#closeInfo)
+    return (this.#closed ??= deferred<CloseInfo>()).promise
+  }
+
+  /** The runtime accepted the upgrade and the socket is open on `transport`. */
+  attach(transport: Transport, runtime: Runtime<any>, revived?: Counters): void {
+    if (this.state === ReadyState.CLOSED) return transport.close(CloseCode.GoingAway, '')
+    this.transport = transport
+    this.runtime = runtime
+    runtime.sockets.add(this.socket)
+    runtime.hub.attach(this.socket)
+    const pendingClose = this.#pendingClose
+    // The transport exists now: a close asked for while connecting is carried out below.
+    this.state = ReadyState.OPEN
+    const now = Date.now()
+    if (revived) {
+      this.messagesIn = revived.messagesIn
+      this.messagesOut = revived.messagesOut
+    }
+    this.#lastMessageAt = revived?.lastMessageAt ?? now
+    const outbox = this.#outbox
+    this.#outbox = undefined
+    if (outbox) for (const payload of outbox) this.send(payload)
+    if (pendingClose) {
+      this.#pendingClose = undefined
+      runtime[sweepOf].add(this, Infinity)
+      return this.beginClose(pendingClose.code, pendingClose.reason)
+    }
+    if (this.#heartbeatOn()) this.#nextBeat = nextGridPoint(now, this.options.heartbeatInterval)
+    runtime[sweepOf].add(this, this.#nextDeadline(now))
+    if (revived) return // a revived socket was opened long ago: no open hook, no open event
+    const open = this.hooks?.open
+    if (open) this.#busyWith(this.#run(() => open(this.socket)))
+    this.#dispatchEvent('open', { type: 'open', target: this.socket })
+  }
+
+  /** Starts the close handshake; a no-op once closing. */
+  beginClose(code: number, reason: string): void {
+    const from = this.state
+    if (!this.#move('close')) return
+    if (from === ReadyState.CONNECTING) {
+      this.#pendingClose = { code, reason }
+      return
+    }
+    this.#dropQueued()
+    this.#closeReason = reason
+    this.transport!.close(code, reason)
+    // Some runtimes (Bun) report the close synchronously; then there is nothing to wait for.
+    if (this.state !== ReadyState.CLOSING) return
+    // A dead or stuck peer never answers the handshake; the sweep cuts it after closeTimeout.
+    this.#closeDeadline = Date.now() + this.options.closeTimeout
+    this.#sweep?.schedule(this.#closeDeadline)
+  }
+
+  /** Drops the connection now and reports it closed, whatever the transport says later. */
+  drop(code: number, reason: string): void {
+    if (this.state === ReadyState.CLOSED) return
+    try {
+      this.transport?.terminate()
+    } finally {
+      this.detached(code, reason)
+    }
+  }
+
+  /**
+   * The connection has ended; safe to call more than once. `error` is what the
+   * transport reported (a protocol error, a message over its ceiling), if anything.
+   */
+  detached(code: number, reason: string, error?: unknown): void {
+    if (!this.#move('end')) return
+    this.#dropQueued()
+    const runtime = this.runtime
+    if (runtime) {
+      runtime.sockets.delete(this.socket)
+      runtime[sweepOf].delete(this)
+      try {
+        runtime.hub.detach(this.socket)
+      } catch (hubError) {
+        this.report(hubError)
+      }
+    }
+    this.#outbox = undefined
+    for (const waiter of this.#drainWaiters?.splice(0) ?? []) waiter.resolve()
+    const info = { code, reason }
+    this.#closeInfo = info
+    this.#inbox?.end()
+    this.#closed?.resolve(info)
+    // A socket whose upgrade never completed was never opened: no close to report.
+    if (!this.transport) return
+    if (error !== undefined) this.report(error)
+    const summary: CloseSummary = {
+      ...info,
+      duration: Date.now() - this.socket.connectedAt,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      messagesDropped: this.messagesDropped,
+    }
+    const close = () => {
+      const hook = this.hooks?.close
+      if (hook) this.#run(() => hook(this.socket, summary))
+      this.#dispatchEvent('close', { type: 'close', code, reason, wasClean: code !== CloseCode.Abnormal, target: this.socket })
+    }
+    if (this.#busy) this.#closeJob = close
+    else close()
+  }
+
+  /** Drops every message still waiting for the hooks (the connection left OPEN). */
+  #dropQueued(): void {
+    const queue = this.#queue
+    if (!queue) return
+    for (const message of queue.drain()) {
+      queue.release(message.size)
+      this.messagesDropped++
+    }
+  }
+
+  // ---- incoming ----------------------------------------------------------------------
+
+  /** One message arrived: a string for text, bytes for binary. */
+  received(data: string | Uint8Array): void {
+    if (!rules(this.state).receive) {
+      if (this.transport) this.messagesDropped++
+      return
+    }
+    this.#alive = true
+    this.#lastMessageAt = Date.now()
+    const options = this.options
+    if (!fitsIn(data, options.maxMessageSize)) {
+      return this.beginClose(CloseCode.MessageTooBig, 'message too big')
+    }
+    const control = controlType(data)
+    if (control !== undefined) return // consumed: a pong's liveness is already counted above
+    if (this.#bucket && !this.#bucket.take()) {
+      if (this.#bucket.limit.onExceeded === 'drop') {
+        return this.report(new RateLimitError('message dropped: rate limit exceeded'))
+      }
+      return this.beginClose(CloseCode.PolicyViolation, 'rate limit exceeded')
+    }
+    this.messagesIn++
+    const message = new Message(data)
+    if (!this.#busy && !this.#queue?.length) return this.#handle(message)
+    if (!this.#hold(message)) return
+    this.#queue!.push(message)
+  }
+
+  /** The peer answered a ping. */
+  ponged(): void {
+    this.#alive = true
+  }
+
+  /**
+   * Accounts for a message the application has not taken yet. False when the queue
+   * overflowed and the connection is closing.
+   */
+  #hold(message: Message): boolean {
+    const queue = (this.#queue ??= new InboundQueue(this.options.inboundQueue))
+    const transport = this.transport!
+    const admitted = queue.admit(message.size, transport.pause !== undefined)
+    if (admitted === 'overflow') {
+      this.messagesDropped++
+      this.beginClose(CloseCode.PolicyViolation, 'inbound queue full')
+      return false
+    }
+    if (admitted === 'pause') transport.pause!()
+    return true
+  }
+
+  #release(message: Message): void {
+    if (this.#queue?.release(message.size) && this.state === ReadyState.OPEN) this.transport!.resume?.()
+  }
+
+  /** Hands one message to the application: listeners, the iterator, then the hooks. */
+  #handle(message: Message): void {
+    if (!rules(this.state).dispatch) {
+      this.messagesDropped++
+      return
+    }
+    if (this.#listeners?.get('message')?.length) {
+      const raw = message.raw
+      const eventData =
+        typeof raw === 'string'
+          ? raw
+          : this.socket.binaryType === 'blob'
+            ? new Blob([message.bytes() as Uint8Array<ArrayBuffer>])
+            : message.data
+      this.#dispatchEvent('message', { type: 'message', data: eventData, message, target: this.socket })
+    }
+    if (this.#inbox && this.#hold(message) && !this.#inbox.push(message)) this.#release(message)
+    const hooks = this.hooks
+    if (!hooks?.events && !hooks?.message) return this.#settled()
+    this.#busyWith(
+      this.#run(() => dispatchMessage(this, hooks, message)),
+      true,
+    )
+  }
+
+  /** Marks the connection busy until `pending` settles, then goes on with the queue. */
+  #busyWith(pending: Promise<void> | undefined, afterMessage = false): void {
+    if (!pending) {
+      if (afterMessage) this.#settled()
+      return
+    }
+    this.#busy = true
+    pending.then(() => {
+      this.#busy = false
+      if (afterMessage) this.#settled()
+      this.#pump()
+    })
+  }
+
+  /** A message's handling has settled: a runtime that persists sockets saves it now. */
+  #settled(): void {
+    if (this.state !== ReadyState.CLOSED) this.runtime?.persist?.(this.socket)
+  }
+
+  #pump(): void {
+    while (!this.#busy) {
+      const next = this.#queue?.shift()
+      if (!next) break
+      this.#release(next)
+      this.#handle(next)
+    }
+    if (!this.#busy && this.#closeJob) {
+      const job = this.#closeJob
+      this.#closeJob = undefined
+      job()
+    }
+  }
+
+  // ---- policy (run by the runtime's sweep) -------------------------------------------
+
+  #heartbeatOn(): boolean {
+    const { heartbeatInterval, heartbeatApp } = this.options
+    const transport = this.transport!
+    return heartbeatInterval > 0 && !transport.hibernates && (heartbeatApp || !transport.checksLiveness)
+  }
+
+  #nextDeadline(now: number): number {
+    let next = Infinity
+    if (this.state === ReadyState.CLOSING && this.#closeDeadline) next = this.#closeDeadline
+    if (this.state === ReadyState.OPEN) {
+      if (this.#nextBeat) next = Math.min(next, this.#nextBeat)
+      if (this.options.idleTimeout) next = Math.min(next, this.#lastMessageAt + this.options.idleTimeout)
+    }
+    if (this.#drainWaiters?.length) next = Math.min(next, now + DRAIN_POLL)
+    return next
+  }
+
+  sweep(now: number): number {
+    if (this.state === ReadyState.CLOSING && this.#closeDeadline && now >= this.#closeDeadline) {
+      this.drop(CloseCode.Abnormal, this.#closeReason || 'close timeout')
+      return Infinity
+    }
+    if (rules(this.state).policing) {
+      if (this.#nextBeat && now >= this.#nextBeat) {
+        if (!this.#alive) {
+          this.drop(CloseCode.Abnormal, 'heartbeat timeout')
+          return Infinity
+        }
+        this.#alive = false
+        this.transport!.ping?.()
+        if (this.options.heartbeatApp) this.send(PING_TEXT)
+        this.#nextBeat = nextGridPoint(now, this.options.heartbeatInterval)
+      }
+      const idle = this.options.idleTimeout
+      if (idle && now >= this.#lastMessageAt + idle) this.beginClose(CloseCode.GoingAway, 'idle timeout')
+    }
+    const waiters = this.#drainWaiters
+    if (waiters?.length) {
+      this.#drainWaiters = waiters.filter((w) => !(this.#isDrained(w.threshold) && (w.resolve(), true)))
+    }
+    return this.#nextDeadline(now)
+  }
+
+  /** When the last message arrived (ms since the epoch), for runtimes that persist it. */
+  get lastMessageAt(): number {
+    return this.#lastMessageAt
+  }
+
+  // ---- application code and events ---------------------------------------------------
+
+  /**
+   * Runs application code; a throw or rejection closes this socket (never another).
+   * Returns a promise when the code is async, settled once it has finished.
+   */
+  #run(fn: () => unknown): Promise<void> | undefined {
+    try {
+      const result = fn() as any
+      if (result && typeof result.then === 'function') return result.then(noop, (error: unknown) => this.crash(error))
+    } catch (error) {
+      this.crash(error)
+    }
+    return undefined
+  }
+
+  /** Application code failed: report it and close with 1011 (1007 for a format error). */
+  crash(error: unknown): void {
+    this.report(error)
+    if (error instanceof MessageFormatError) this.beginClose(CloseCode.InvalidPayload, clip(error.message))
+    else this.beginClose(CloseCode.InternalError, 'internal error')
+  }
+
+  report(error: unknown): void {
+    const onError = this.hooks?.error
+    const listeners = this.#listeners?.get('error')
+    if (!onError && !listeners?.length) {
+      console.error(`portsocket: error on connection ${this.socket.id}:`, error)
+      return
+    }
+    try {
+      onError?.(this.socket, error)
+    } catch (inner) {
+      console.error('portsocket: the error hook threw:', inner)
+    }
+    if (listeners?.length) {
+      const message = error instanceof Error ? error.message : String(error)
+      this.#dispatchEvent('error', { type: 'error', error, message, target: this.socket })
+    }
+  }
+
+  addListener(type: string, listener: Listener): void {
+    const listeners = (this.#listeners ??= new Map())
+    const list = listeners.get(type)
+    if (!list) listeners.set(type, [listener])
+    else if (!list.includes(listener)) list.push(listener)
+  }
+
+  removeListener(type: string, listener: Listener): void {
+    const list = this.#listeners?.get(type)
+    const at = list ? list.indexOf(listener) : -1
+    if (at >= 0) list!.splice(at, 1)
+  }
+
+  #dispatchEvent(type: string, event: object): void {
+    const list = this.#listeners?.get(type)
+    if (!list?.length) return
+    for (const listener of [...list]) {
+      if (type === 'error') {
+        try {
+          listener(event)
+        } catch (inner) {
+          console.error('portsocket: an error listener threw:', inner)
+        }
+      } else {
+        this.#run(() => listener(event))
+      }
+    }
+  }
+
+  iterator(): AsyncIterator<Message> {
+    const inbox = (this.#inbox ??= new Inbox((message) => this.#release(message)))
+    if (this.state === ReadyState.CLOSED) inbox.end()
+    return inbox
+  }
+}
+
+/** How often `drained()` looks at the buffer while someone waits. */
+const DRAIN_POLL = 10
+
+function nextGridPoint(now: number, interval: number): number {
+  return (Math.floor(now / interval) + 1) * interval
+}
+
+function noop(): void {}
+
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+

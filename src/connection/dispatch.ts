@@ -1,0 +1,86 @@
+import type { Connection } from './connection.ts'
+import { ACK, INVALID, isAckId, isReserved } from './control.ts'
+import type { EventHandler, SocketHooks, ValidatedEvent } from './hooks.ts'
+import { type Message, MessageFormatError, UnknownEventError } from './message.ts'
+import { validate, ValidationError, type Checked, type ValidationIssue } from './validation.ts'
+import { CloseCode } from './close-codes.ts'
+
+interface Envelope {
+  type?: unknown
+  data?: unknown
+  ack?: unknown
+}
+
+/**
+ * Hands one message to the route's hooks: `events` by envelope type (validated, and
+ * acknowledged when the client asked), else `message`. Returns what the application
+ * code returned, so the connection can wait for it.
+ */
+export function dispatchMessage(conn: Connection, hooks: SocketHooks<any>, message: Message): unknown {
+  const events = hooks.events
+  if (!events) return hooks.message!(conn.socket, message)
+  let parsed: Envelope | undefined
+  if (!message.isBinary) {
+    try {
+      parsed = message.json()
+    } catch {}
+  }
+  const type = parsed && typeof parsed === 'object' && typeof parsed.type === 'string' ? parsed.type : undefined
+  // Reserved for the core: never handed to application code.
+  if (type !== undefined && isReserved(type)) return undefined
+  const ack = type !== undefined && isAckId(parsed!.ack) ? parsed!.ack : undefined
+  const entry = type !== undefined && Object.hasOwn(events, type) ? events[type] : undefined
+  if (entry) {
+    if (typeof entry === 'function') return answer(conn, ack, entry(conn.socket, parsed!.data, message))
+    return handleValidated(conn, type!, entry, parsed!.data, ack, message)
+  }
+  if (hooks.message) return hooks.message(conn.socket, message)
+  if (type === undefined) throw new MessageFormatError('expected a JSON envelope {"type": string, "data": any}')
+  conn.report(new UnknownEventError(type))
+  if (ack !== undefined) conn.send(JSON.stringify({ type: ACK, ack, error: { message: `unknown event ${JSON.stringify(type)}` } }))
+  return undefined
+}
+
+function handleValidated(
+  conn: Connection,
+  type: string,
+  entry: ValidatedEvent<any, any>,
+  data: unknown,
+  ack: number | undefined,
+  message: Message,
+): unknown {
+  const run = (checked: Checked): unknown => {
+    if (!checked.ok) return invalid(conn, type, checked.issues, ack)
+    return answer(conn, ack, (entry.handler as EventHandler<any>)(conn.socket, checked.value, message))
+  }
+  const checked = validate(entry.schema, data)
+  return checked instanceof Promise ? checked.then(run) : run(checked)
+}
+
+/** Sends the ack once the handler's result has settled; a throw or rejection is left to the connection (1011). */
+function answer(conn: Connection, ack: number | undefined, result: unknown): unknown {
+  if (ack === undefined) return result
+  if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+    return (result as PromiseLike<unknown>).then((value) => void conn.send(ackText(ack, value)))
+  }
+  conn.send(ackText(ack, result))
+  return undefined
+}
+
+function ackText(ack: number, data: unknown): string {
+  return JSON.stringify({ type: ACK, ack, data })
+}
+
+/** The route's `invalidEvents` outcome; the input itself is never echoed. */
+function invalid(conn: Connection, event: string, issues: ValidationIssue[], ack: number | undefined): void {
+  conn.report(new ValidationError(event, issues))
+  switch (conn.options.invalidEvents) {
+    case 'close':
+      return conn.beginClose(CloseCode.InvalidPayload, 'invalid data')
+    case 'ignore':
+      return
+    case 'reply':
+      if (ack !== undefined) conn.send(JSON.stringify({ type: ACK, ack, error: { message: 'invalid data', issues } }))
+      else conn.send(JSON.stringify({ type: INVALID, data: { event, issues } }))
+  }
+}

@@ -1,0 +1,60 @@
+import type { ServerSocket } from '../connection/socket.ts'
+import type { Runtime } from './runtime.ts'
+import type { Transport } from './transport.ts'
+
+/**
+ * A transport over a server-side socket with the WHATWG `WebSocket` interface, as Deno's
+ * `upgradeWebSocket` and workerd's `WebSocketPair` give. Such a socket shows the server
+ * neither pings nor pongs, so liveness is left to the runtime.
+ */
+export class StandardTransport implements Transport {
+  readonly checksLiveness = true
+  constructor(readonly ws: WebSocket) {}
+  send(data: string | Uint8Array): void {
+    this.ws.send(data as string | Uint8Array<ArrayBuffer>)
+  }
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason)
+  }
+  terminate(): void {
+    // The standard interface has no abortive close; a close frame is the hardest available.
+    this.ws.close(1001, 'terminated')
+  }
+  get bufferedAmount(): number {
+    // workerd does not report its send queue.
+    return this.ws.bufferedAmount ?? 0
+  }
+  get extensions(): string {
+    return this.ws.extensions ?? ''
+  }
+}
+
+const owner = Symbol('portsocket.owner')
+const failure = Symbol('portsocket.failure')
+interface Owned extends WebSocket {
+  [owner]: { runtime: Runtime<any>; socket: ServerSocket<any> }
+  [failure]?: unknown
+}
+
+// Shared by every socket (the socket is found on the WebSocket itself): no closures per connection.
+function onMessage(this: Owned, event: MessageEvent): void {
+  const { runtime, socket } = this[owner]
+  runtime.received(socket, typeof event.data === 'string' ? event.data : new Uint8Array(event.data as ArrayBuffer))
+}
+function onError(this: Owned, event: Event): void {
+  this[failure] = (event as ErrorEvent).error ?? new Error((event as ErrorEvent).message || 'WebSocket error')
+}
+function onClose(this: Owned, event: CloseEvent): void {
+  const { runtime, socket } = this[owner]
+  // Deno reports code 0 for a connection that ended without a close frame.
+  runtime.detached(socket, event.code || 1006, event.reason, this[failure])
+}
+
+/** Reports a standard socket's messages, errors and close to the core. */
+export function listenStandard(ws: WebSocket, runtime: Runtime<any>, socket: ServerSocket<any>): void {
+  ws.binaryType = 'arraybuffer'
+  ;(ws as Owned)[owner] = { runtime, socket }
+  ws.addEventListener('message', onMessage as (event: MessageEvent) => void)
+  ws.addEventListener('error', onError as (event: Event) => void)
+  ws.addEventListener('close', onClose as (event: CloseEvent) => void)
+}

@@ -1,0 +1,93 @@
+/**
+ * The policy timers of one runtime (heartbeats, idle timeouts, close timeouts, the
+ * polling behind `drained()`) as ONE timer over its sockets, never one per socket. Each
+ * member says when it next needs a look; the sweep sleeps until the earliest of those,
+ * rounded up to a coarse grid so that sockets due at nearly the same time share a tick.
+ */
+
+/** A socket under the sweep's watch. */
+export interface Swept {
+  /** Runs the checks due at `now`; returns when it next needs a look (Infinity: never). */
+  sweep(now: number): number
+}
+
+/** Where the sweep's single wake-up is set: a timer by default, an alarm on a Durable Object. */
+export interface Clock {
+  /** Wake the sweep at `at` (ms since the epoch), replacing any earlier request. */
+  set(at: number, wake: () => void): void
+  /** Cancel the pending wake-up. */
+  clear(): void
+}
+
+/** The key under which a runtime keeps its sweep, out of its public API. */
+export const sweepOf: unique symbol = Symbol('portsocket.sweep')
+
+/** Ticks are rounded up to this grid, in ms. */
+export const GRID = 25
+
+/** The default clock: one `setTimeout`, unref'd where the runtime allows, so it never keeps a process alive. */
+export function timerClock(): Clock {
+  let timer: any
+  return {
+    set(at, wake) {
+      if (timer !== undefined) clearTimeout(timer)
+      timer = setTimeout(() => {
+        timer = undefined
+        wake()
+      }, Math.max(0, at - Date.now()))
+      timer?.unref?.()
+    },
+    clear() {
+      if (timer !== undefined) clearTimeout(timer)
+      timer = undefined
+    },
+  }
+}
+
+export class Sweep {
+  readonly #members = new Set<Swept>()
+  #at = Infinity
+  readonly #wake = () => this.tick()
+
+  constructor(readonly clock: Clock = timerClock()) {}
+
+  /** How many sockets are watched. */
+  get size(): number {
+    return this.#members.size
+  }
+
+  /** Watches a socket; `at` is when it first needs a look. */
+  add(member: Swept, at: number): void {
+    this.#members.add(member)
+    this.schedule(at)
+  }
+
+  /** Stops watching; the clock stops with the last member. */
+  delete(member: Swept): void {
+    if (!this.#members.delete(member) || this.#members.size) return
+    this.#at = Infinity
+    this.clock.clear()
+  }
+
+  /** Makes sure the sweep looks again no later than `at` (rounded up to the grid). */
+  schedule(at: number): void {
+    if (at === Infinity || !this.#members.size) return
+    const rounded = Math.ceil(at / GRID) * GRID
+    if (rounded >= this.#at) return
+    this.#at = rounded
+    this.clock.set(rounded, this.#wake)
+  }
+
+  /** Runs every member's due checks and sleeps until the next one is due. */
+  tick(now = Date.now()): void {
+    this.#at = Infinity
+    let next = Infinity
+    for (const member of [...this.#members]) {
+      const at = member.sweep(now)
+      if (at < next) next = at
+    }
+    if (!this.#members.size) return this.clock.clear()
+    // Never spin: anything due now is looked at on the next grid step.
+    this.schedule(Math.max(next, now + 1))
+  }
+}
