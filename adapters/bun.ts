@@ -1,4 +1,4 @@
-import { Runtime, type FetchApp, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
+import { Runtime, TransportError, type FetchApp, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
 // The few parts of Bun's API this adapter uses, declared here so the package builds
 // without Bun's type definitions.
@@ -107,9 +107,23 @@ class BunRuntime extends Runtime<BunServer> {
       },
       message: (ws: BunWebSocket, message: string | Uint8Array) => this.received(ws.data, message),
       pong: (ws: BunWebSocket) => this.ponged(ws.data),
-      close: (ws: BunWebSocket, code: number, reason: string) => this.detached(ws.data, code, reason),
+      close: (ws: BunWebSocket, code: number, reason: string) => {
+        // Bun reports its own protocol errors (a message over maxPayloadLength, invalid
+        // UTF-8) as 1006 with the reason it sent the client, whose close frame carried
+        // the real code. A peer can never send 1006, so a reason means such an error.
+        const failed = code === 1006 && reason ? bunErrorCode(reason) : undefined
+        if (failed === undefined) return this.detached(ws.data, code, reason)
+        this.detached(ws.data, failed, reason, new TransportError(reason, failed))
+      },
     }
   }
+}
+
+/** The close code Bun sent the client for one of its protocol errors, by the reason it gave. */
+function bunErrorCode(reason: string): number {
+  if (/too big/i.test(reason)) return 1009
+  if (/utf-?8/i.test(reason)) return 1007
+  return 1002
 }
 
 /**

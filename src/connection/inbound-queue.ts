@@ -13,9 +13,10 @@ export type Admission = 'ok' | 'pause' | 'overflow'
  * The budget of messages that arrived but that the application has not taken yet:
  * those waiting behind an async hook, and those an iterator has not pulled. It is
  * bounded by count and bytes. At the limit the runtime's reads are paused where it can
- * (`pause`), and resumed once the queue has drained to half; where it cannot pause, or
- * when messages already read keep arriving past twice the limit, the message overflows
- * and the connection is closed (1008).
+ * (`pause`), and resumed once the queue has drained to half; where it cannot pause the
+ * next message overflows and the connection is closed (1008). A paused runtime still
+ * hands over what it had already read (ws parses the whole chunk it holds, so up to one
+ * read of tiny messages): those are accepted up to twice `maxBytes`, then overflow too.
  */
 export class InboundQueue {
   #count = 0
@@ -50,8 +51,9 @@ export class InboundQueue {
     const { maxMessages, maxBytes } = this.limits
     const full = this.#count >= maxMessages || this.#bytes >= maxBytes
     if (full) {
-      // Paused reads still deliver what the runtime had read already: allow that slack.
-      const slack = this.#paused && this.#count < 2 * maxMessages && this.#bytes < 2 * maxBytes
+      // Paused reads still deliver what the runtime had read already (bounded by its read
+      // size): allow that slack, in bytes.
+      const slack = this.#paused && this.#bytes + size <= 2 * maxBytes
       if (!slack) return 'overflow'
     }
     this.#count++

@@ -1,3 +1,4 @@
+import { TransportError } from '../connection/connection.ts'
 import type { ServerSocket } from '../connection/socket.ts'
 import type { Runtime } from './runtime.ts'
 import type { Transport } from './transport.ts'
@@ -47,7 +48,10 @@ function onError(this: Owned, event: Event): void {
 function onClose(this: Owned, event: CloseEvent): void {
   const { runtime, socket } = this[owner]
   // Deno reports code 0 for a connection that ended without a close frame.
-  runtime.detached(socket, event.code || 1006, event.reason, this[failure])
+  const code = event.code || 1006
+  const failed = this[failure]
+  const error = failed === undefined ? undefined : new TransportError((failed as Error)?.message ?? String(failed), code, { cause: failed })
+  runtime.detached(socket, code, event.reason, error)
 }
 
 /** Reports a standard socket's messages, errors and close to the core. */

@@ -140,6 +140,10 @@ describe('inbound queue', () => {
     expect(bytes.admit(9, true)).toBe('ok')
     expect(bytes.admit(1, true)).toBe('ok') // 20 bytes held: twice the limit
     expect(bytes.admit(1, true)).toBe('overflow')
+    const tiny = new InboundQueue({ maxMessages: 2, maxBytes: 10 })
+    expect(tiny.admit(0, true)).toBe('ok')
+    expect(tiny.admit(0, true)).toBe('pause')
+    for (let i = 0; i < 100; i++) expect(tiny.admit(0, true)).toBe('ok') // what the paused runtime had read
   })
 
   it('a flood behind a slow hook closes 1008 where the transport cannot pause', async () => {
