@@ -40,3 +40,33 @@ it('a room survives the Durable Object being evicted and woken by an HTTP reques
   a.close()
   b.close()
 }, 40_000)
+
+// Data written after an await in a handler, and data replaced through update(), are saved
+// with the socket; an object whose sockets sit idle under default options still hibernates.
+it('update() and data changed after an await survive eviction; idle sockets under default options let the object go', async () => {
+  const object = `persist-${newTag()}`
+  const q = `object=${object}`
+  const api = (path: string, init?: RequestInit) => fetch(`${baseUrl}${path}${path.includes('?') ? '&' : '?'}${q}`, init)
+  const instance = async () => ((await (await api('/api/instance')).json()) as { instanceId: string }).instanceId
+
+  const a = await connect(wsUrl(`/ws/core/persist?${q}`))
+  a.sendJson({ type: 'set', data: 'written after an await', ack: 1 })
+  expect(await a.nextJson()).toEqual({ type: 'portsocket:ack', ack: 1, data: 'saved' })
+  const b = await connect(wsUrl(`/ws/core/persist?${q}`))
+  b.sendJson({ type: 'get', ack: 2 })
+  const { id: bId } = ((await b.nextJson()) as { data: { id: string } }).data
+  const res = await api(`/api/connections/${bId}/data`, { method: 'PUT', body: JSON.stringify({ value: 'set by update()' }) })
+  expect(res.status).toBe(204)
+  const before = await instance()
+
+  await sleep(15_000)
+
+  const after = await instance()
+  expect(after).not.toBe(before) // evicted, though both sockets stayed open
+  a.sendJson({ type: 'get', ack: 3 })
+  expect(((await a.nextJson()) as { data: { data: unknown } }).data.data).toEqual({ value: 'written after an await' })
+  b.sendJson({ type: 'get', ack: 4 })
+  expect(((await b.nextJson()) as { data: { data: unknown } }).data.data).toEqual({ value: 'set by update()' })
+  a.close()
+  b.close()
+}, 40_000)
