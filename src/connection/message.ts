@@ -33,7 +33,7 @@ export class Message {
   #json: unknown = undefined
   #parsed = false
 
-  /** @internal adapters hand the core a string for text frames and bytes for binary ones. */
+  /** A message from a string (a text frame) or bytes (a binary frame), as adapters hand them over. */
   constructor(raw: string | Uint8Array) {
     this.#raw = raw
   }
@@ -100,7 +100,7 @@ export class Message {
     return typeof raw === 'string' ? utf8Length(raw) : raw.byteLength
   }
 
-  /** @internal the payload exactly as the adapter handed it over. */
+  /** The payload exactly as the adapter handed it over. */
   get raw(): string | Uint8Array {
     return this.#raw
   }
