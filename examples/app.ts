@@ -42,7 +42,7 @@ app.get(
         return socket.server.to(socket.data.room).send(`${socket.data.name}: ${msg.text()}`)
       },
     },
-    { presence: true, data: (c) => ({ name: c.req.query('name') ?? 'anonymous', room: c.req.param('room') ?? 'lobby' }) },
+    { id: 'chat', presence: true, data: (c) => ({ name: c.req.query('name') ?? 'anonymous', room: c.req.param('room') ?? 'lobby' }) },
   ),
 )
 

@@ -12,7 +12,7 @@ import { ReadyState, rules, transition, type Transition } from './lifecycle.ts'
 import { fitsIn, Message, MessageFormatError } from './message.ts'
 import { clip, payloadSize, type Payload } from './payload.ts'
 import { RateLimitError, TokenBucket } from './rate-limit.ts'
-import { controlType, PING_TEXT } from './control.ts'
+import { controlType, PING, PING_TEXT, PONG_TEXT } from './control.ts'
 import type { ServerSocket } from './socket.ts'
 
 type Listener = (event: any) => unknown
@@ -315,7 +315,11 @@ export class Connection<Data = any> implements Swept {
       return this.beginClose(CloseCode.MessageTooBig, 'message too big')
     }
     const control = controlType(data)
-    if (control !== undefined) return // consumed: a pong's liveness is already counted above
+    if (control !== undefined) {
+      // Consumed by the core: a pong's liveness is counted above; a client's ping is answered.
+      if (control === PING) this.send(PONG_TEXT)
+      return
+    }
     if (this.#bucket && !this.#bucket.take()) {
       if (this.#bucket.limit.onExceeded === 'drop') {
         return this.report(new RateLimitError('message dropped: rate limit exceeded'))

@@ -3,7 +3,11 @@
  * reserved: they never reach hooks or `events`, and `emit()` refuses them.
  */
 export const RESERVED_PREFIX = 'portsocket:'
-/** Sent by the server on each tick of an app-level heartbeat (`heartbeat.app`). */
+/**
+ * Sent by the server on each tick of an app-level heartbeat (`heartbeat.app`); a
+ * client may send it too, and the server answers with {@link PONG} (on a Durable
+ * Object, without waking it: `setWebSocketAutoResponse`).
+ */
 export const PING = 'portsocket:ping'
 /** The client's answer to {@link PING}; it counts as liveness and is consumed by the core. */
 export const PONG = 'portsocket:pong'

@@ -170,6 +170,15 @@ describe('app-level heartbeat', () => {
     expect(messages).toHaveLength(1)
     client.close()
   })
+
+  it("answers a client's portsocket:ping with portsocket:pong (a hibernatable route on workerd: the auto-response)", async () => {
+    const client = await connect(wsUrl('/ws/core/persist'))
+    client.send('{"type":"portsocket:ping"}')
+    expect(await client.nextJson()).toEqual({ type: 'portsocket:pong' })
+    client.sendJson({ type: 'get', ack: 1 })
+    expect(((await client.nextJson()) as { ack: number }).ack).toBe(1) // the ping never reached the hooks
+    client.close()
+  })
 })
 
 describe('schema validation', () => {
