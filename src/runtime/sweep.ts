@@ -83,7 +83,15 @@ export class Sweep {
     this.#at = Infinity
     let next = Infinity
     for (const member of [...this.#members]) {
-      const at = member.sweep(now)
+      let at: number
+      try {
+        at = member.sweep(now)
+      } catch (error) {
+        // One connection's failure (a transport that threw on ping) never stops the others.
+        console.error('portsocket: a policy check failed:', error)
+        this.#members.delete(member)
+        continue
+      }
       if (at < next) next = at
     }
     if (!this.#members.size) return this.clock.clear()

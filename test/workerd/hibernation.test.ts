@@ -70,3 +70,11 @@ it('update() and data changed after an await survive eviction; idle sockets unde
   a.close()
   b.close()
 }, 40_000)
+
+// No timer may pin the object, so a hibernatable socket's idle timeout runs from its alarm.
+it("a hibernatable socket's idle timeout fires from the Durable Object's alarm", async () => {
+  const client = await connect(wsUrl(`/ws/core/persist-idle?object=idle-${newTag()}`))
+  client.send('tick')
+  expect(await client.nextText()).toBe('tick')
+  expect(await client.waitClosed(8000)).toEqual({ code: 1001, reason: 'idle timeout' })
+})
