@@ -252,3 +252,25 @@ describe('the sweep', () => {
     expect(transport.pings).toBe(0)
   })
 })
+
+describe('persistence hook', () => {
+  it('the runtime is asked to persist after a data change, a join, and every message hook once it settled', async () => {
+    const saved: string[] = []
+    const slow = gate()
+    const { socket, runtime, open, received } = make<{ v: number }>({}, {
+      async message(s) {
+        await slow.promise
+        s.data = { v: 2 }
+      },
+    })
+    runtime.persist = (s) => void saved.push(JSON.stringify(s.data))
+    open()
+    socket.data = { v: 1 }
+    await socket.join('room')
+    received('x')
+    expect(saved).toEqual(['{"v":1}', '{"v":1}'])
+    slow.open()
+    await tick()
+    expect(saved).toEqual(['{"v":1}', '{"v":1}', '{"v":2}', '{"v":2}'])
+  })
+})
