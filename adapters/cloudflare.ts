@@ -1,7 +1,6 @@
-import { isSendableCloseCode } from '../src/connection/close-codes.ts'
 import { PING_TEXT, PONG_TEXT } from '../src/connection/control.ts'
 import { Runtime, type Clock, type FetchApp, type Hub, type RevivedSocket, type ServerSocket } from '../src/index.ts'
-import { listenStandard, StandardTransport } from '../src/runtime/standard-transport.ts'
+import { answerPeerClose, listenStandard, StandardTransport } from '../src/runtime/standard-transport.ts'
 
 // workerd's additions to the web platform, declared so the package builds without
 // @cloudflare/workers-types (whose globals clash with the DOM's).
@@ -29,14 +28,6 @@ interface DurableObjectNamespace {
   get(id: unknown): { fetch(request: Request): Promise<Response> }
 }
 
-/** Answers the peer's close frame: without the auto-reply compatibility flag workerd leaves that to us. */
-function answerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code: number, reason: string): void {
-  if (socket?.readyState !== 1) return
-  try {
-    ws.close(isSendableCloseCode(code) ? code : 1000, reason)
-  } catch {}
-}
-
 class WorkerdRuntime extends Runtime<unknown> {
   readonly name = 'workerd'
 
@@ -47,9 +38,7 @@ class WorkerdRuntime extends Runtime<unknown> {
   protected accept(_request: Request, socket: ServerSocket<any>, headers: Headers) {
     const { 0: client, 1: server } = new WebSocketPair()
     server.accept()
-    // Registered before the core's listener, which marks the socket closed.
-    server.addEventListener('close', (event) => answerClose(server, socket, event.code, event.reason))
-    listenStandard(server, this, socket)
+    listenStandard(server, this, socket, true)
     this.open(socket, new StandardTransport(server))
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
@@ -201,7 +190,7 @@ class DurableRuntime extends WorkerdRuntime {
 
   closed(ws: WebSocket, code: number, reason: string): void {
     const socket = this.#byWebSocket.get(ws)
-    answerClose(ws, socket, code, reason)
+    answerPeerClose(ws, socket, code, reason)
     if (socket) this.detached(socket, code || 1006, reason)
   }
 

@@ -1,3 +1,4 @@
+import { isSendableCloseCode } from '../connection/close-codes.ts'
 import { TransportError } from '../connection/connection.ts'
 import type { ServerSocket } from '../connection/socket.ts'
 import type { Runtime } from './runtime.ts'
@@ -33,7 +34,7 @@ export class StandardTransport implements Transport {
 const owner = Symbol('portsocket.owner')
 const failure = Symbol('portsocket.failure')
 interface Owned extends WebSocket {
-  [owner]: { runtime: Runtime<any>; socket: ServerSocket<any> }
+  [owner]: { runtime: Runtime<any>; socket: ServerSocket<any>; answerClose: boolean }
   [failure]?: unknown
 }
 
@@ -46,7 +47,8 @@ function onError(this: Owned, event: Event): void {
   this[failure] = (event as ErrorEvent).error ?? new Error((event as ErrorEvent).message || 'WebSocket error')
 }
 function onClose(this: Owned, event: CloseEvent): void {
-  const { runtime, socket } = this[owner]
+  const { runtime, socket, answerClose } = this[owner]
+  if (answerClose) answerPeerClose(this, socket, event.code, event.reason)
   // Deno reports code 0 for a connection that ended without a close frame.
   const code = event.code || 1006
   const failed = this[failure]
@@ -54,10 +56,24 @@ function onClose(this: Owned, event: CloseEvent): void {
   runtime.detached(socket, code, event.reason, error)
 }
 
-/** Reports a standard socket's messages, errors and close to the core. */
-export function listenStandard(ws: WebSocket, runtime: Runtime<any>, socket: ServerSocket<any>): void {
+/**
+ * Answers the peer's close frame while the socket is still open, for runtimes that
+ * leave that to the application (workerd without its auto-reply compatibility flag).
+ */
+export function answerPeerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code: number, reason: string): void {
+  if (socket?.readyState !== 1) return
+  try {
+    ws.close(isSendableCloseCode(code) ? code : 1000, reason)
+  } catch {}
+}
+
+/**
+ * Reports a standard socket's messages, errors and close to the core; with
+ * `answerClose`, also answers the peer's close frame (workerd).
+ */
+export function listenStandard(ws: WebSocket, runtime: Runtime<any>, socket: ServerSocket<any>, answerClose = false): void {
   ws.binaryType = 'arraybuffer'
-  ;(ws as Owned)[owner] = { runtime, socket }
+  ;(ws as Owned)[owner] = { runtime, socket, answerClose }
   ws.addEventListener('message', onMessage as (event: MessageEvent) => void)
   ws.addEventListener('error', onError as (event: Event) => void)
   ws.addEventListener('close', onClose as (event: CloseEvent) => void)
