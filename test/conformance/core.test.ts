@@ -181,6 +181,17 @@ describe('app-level heartbeat', () => {
   })
 })
 
+describe('connection facts', () => {
+  it('the socket knows its ws:// URL and the client address', async () => {
+    const client = await connect(wsUrl('/ws/core/persist?probe=1'))
+    client.sendJson({ type: 'get', ack: 1 })
+    const { data } = (await client.nextJson()) as { data: { url: string; remoteAddress: string } }
+    expect(data.url).toBe(wsUrl('/ws/core/persist?probe=1'))
+    expect(data.remoteAddress).toMatch(/^(::ffff:)?127\.0\.0\.1$/)
+    client.close()
+  })
+})
+
 describe('schema validation', () => {
   it('valid data reaches the handler as the schema output', async () => {
     const client = await connect(wsUrl('/ws/core/events'))
