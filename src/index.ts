@@ -2,7 +2,7 @@
 export { CloseCode } from './connection/close-codes.ts'
 export { TransportError } from './connection/connection.ts'
 export type { CloseInfo, CloseSummary, SocketCloseEvent, SocketErrorEvent, SocketEventMap, SocketMessageEvent, SocketOpenEvent } from './connection/events.ts'
-export { event, type EventHandler, type SocketHooks, type ValidatedEvent } from './connection/hooks.ts'
+export { event, type EventEntry, type EventHandler, type SocketHooks, type ValidatedEvent } from './connection/hooks.ts'
 export { Message, MessageFormatError, UnknownEventError } from './connection/message.ts'
 export type { Payload } from './connection/payload.ts'
 export { RateLimitError, type RateLimit } from './connection/rate-limit.ts'

@@ -32,7 +32,7 @@ export function dispatchMessage(conn: Connection, hooks: SocketHooks<any>, messa
   const entry = type !== undefined && Object.hasOwn(events, type) ? events[type] : undefined
   if (entry) {
     if (typeof entry === 'function') return answer(conn, ack, entry(conn.socket, parsed!.data, message))
-    return handleValidated(conn, type!, entry, parsed!.data, ack, message)
+    return handleValidated(conn, type!, entry as ValidatedEvent<any, any>, parsed!.data, ack, message)
   }
   if (hooks.message) return hooks.message(conn.socket, message)
   if (type === undefined) throw new MessageFormatError('expected a JSON envelope {"type": string, "data": any}')

@@ -17,7 +17,24 @@ export interface ValidatedEvent<Data = unknown, Schema extends StandardSchemaV1 
 }
 
 /**
- * An `events` entry with a schema, its handler's `data` typed from the schema's output.
+ * One `events` entry: a handler, or a schema and its handler. `Schema` is inferred per
+ * entry from an inline `{ schema, handler }`, so `data` is the schema's output type; where
+ * it cannot be inferred (an explicit `websocket<Data>(…)`), `data` is `any`.
+ */
+export type EventEntry<Data = unknown, Schema = unknown> =
+  | EventHandler<Data>
+  | {
+      schema: Schema
+      handler(
+        socket: ServerSocket<Data>,
+        data: Schema extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<Schema> : any,
+        message: Message,
+      ): unknown
+    }
+
+/**
+ * An `events` entry with a schema, its handler's `data` typed from the schema's output
+ * (also where the hooks' type is given explicitly).
  *
  * @example
  * events: { say: event(z.object({ text: z.string() }), (socket, { text }) => …) }
@@ -38,7 +55,7 @@ export function event<Schema extends StandardSchemaV1, Data = any>(
  * time, in order; `close` runs once, after the last hook that had started has settled,
  * and no message hook or listener starts after it.
  */
-export interface SocketHooks<Data = unknown> {
+export interface SocketHooks<Data = unknown, Events = Record<string, unknown>> {
   /** The socket is open; messages sent here go out first, and incoming ones wait until it settles. */
   open?(socket: ServerSocket<Data>): unknown
   /** A message arrived (within size and rate limits). */
@@ -52,7 +69,7 @@ export interface SocketHooks<Data = unknown> {
    * `"ack": n` is answered with `{ "type": "portsocket:ack", "ack": n, "data": result }`
    * once its handler settles. Types starting with `portsocket:` are reserved.
    */
-  events?: Record<string, EventHandler<Data> | ValidatedEvent<Data, any>>
+  events?: { [Type in keyof Events]: EventEntry<Data, Events[Type]> }
   /**
    * After the connection ended and left its rooms: the close code and reason, how long
    * it lasted, how many messages went each way and how many were dropped unhandled.

@@ -15,14 +15,15 @@ import { createUpgrade } from './upgrade.ts'
  *   message(socket, msg) { socket.send(msg.text()) },
  * }, { id: 'room' }))
  */
-export function websocket<Data = Record<string, unknown>>(
-  hooks: SocketHooks<Data> | ((c: Context) => SocketHooks<Data> | Promise<SocketHooks<Data>>),
+export function websocket<Data = Record<string, unknown>, Events = Record<string, unknown>>(
+  hooks: SocketHooks<Data, Events> | ((c: Context) => SocketHooks<Data, Events> | Promise<SocketHooks<Data, Events>>),
   options: SocketOptions<Data> = {},
 ): Handler {
   const resolved = resolveOptions(options) // fail at startup, not at the first connection
   if (typeof hooks !== 'function') {
-    const route = resolved.id === undefined ? undefined : registerRoute(resolved.id, hooks, options).id
-    return (c) => createUpgrade(c, options, hooks, route).response
+    const plain = hooks as SocketHooks<Data>
+    const route = resolved.id === undefined ? undefined : registerRoute(resolved.id, plain, options).id
+    return (c) => createUpgrade(c, options, plain, route).response
   }
-  return async (c) => createUpgrade(c, options, await hooks(c), undefined).response
+  return async (c) => createUpgrade(c, options, (await hooks(c)) as SocketHooks<Data>, undefined).response
 }

@@ -4,7 +4,19 @@ import { Hono } from 'hono'
 import { websocket } from 'portsocket'
 import { serve } from 'portsocket/node'
 import WebSocket from 'ws'
+import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { CountingHub } from './counting-hub.js'
+
+// A Standard Schema for { text: string }; an inline `{ schema, handler }` entry gets
+// `data` typed from its output (checked by tsc: the @ts-expect-error must be needed).
+const textSchema: StandardSchemaV1<unknown, { text: string }> = {
+  '~standard': {
+    version: 1,
+    vendor: 'test',
+    validate: (value) =>
+      typeof (value as { text?: unknown })?.text === 'string' ? { value: value as { text: string } } : { issues: [{ message: 'text must be a string' }] },
+  },
+}
 
 const hub = new CountingHub()
 const app = new Hono()
@@ -15,7 +27,18 @@ app.get(
       async open(socket) {
         await socket.join('lobby')
       },
-      events: { say: (socket, text: string) => socket.server.to('lobby').send(text) },
+      events: {
+        say: (socket, text: string) => socket.server.to('lobby').send(text),
+        shout: {
+          schema: textSchema,
+          handler: (socket, data) => {
+            const text: string = data.text
+            // @ts-expect-error data.text is a string, not a number
+            const wrong: number = data.text
+            return socket.send(text.toUpperCase() + String(wrong).slice(0, 0))
+          },
+        },
+      },
     },
     { presence: true, maxRooms: 5 },
   ),

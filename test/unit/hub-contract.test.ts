@@ -18,7 +18,7 @@ it('a third-party Hub compiles against the published .d.ts (strict, skipLibCheck
   expect(existsSync(join(repoRoot, 'dist/src/index.d.ts'))).toBe(true) // npm test builds first
   mkdirSync(join(work, 'node_modules'))
   symlinkSync(repoRoot, join(work, 'node_modules', 'portsocket'), 'dir')
-  for (const dep of ['hono', 'ws', '@types']) {
+  for (const dep of ['hono', 'ws', '@types', '@standard-schema']) {
     const parent = join(work, 'node_modules', dep.includes('/') ? dep.split('/')[0]! : '')
     mkdirSync(parent, { recursive: true })
     symlinkSync(join(repoRoot, 'node_modules', dep), join(work, 'node_modules', dep), 'dir')
