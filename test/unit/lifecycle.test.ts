@@ -274,3 +274,34 @@ describe('persistence hook', () => {
     expect(saved).toEqual(['{"v":1}', '{"v":1}', '{"v":2}', '{"v":2}'])
   })
 })
+
+describe('an upgrade the runtime refuses after accept', () => {
+  it('settles the socket (closed 1006, for await ends) and answers 400', async () => {
+    const { Hono } = await import('hono')
+    const { upgrade } = await import('../../src/http/upgrade.ts')
+    const { Runtime } = await import('../../src/runtime/runtime.ts')
+    class Refusing extends Runtime {
+      readonly name = 'refusing'
+      protected accept(): Response {
+        throw new TypeError('invalid Sec-WebSocket-Key')
+      }
+    }
+    const app = new Hono()
+    let settled: Promise<unknown> | undefined
+    let iterated: Promise<string> | undefined
+    app.get('/ws', (c) => {
+      const { socket, response } = upgrade(c)
+      settled = socket.closed
+      iterated = (async () => {
+        for await (const _ of socket) void _
+        return 'ended'
+      })()
+      return response
+    })
+    const request = new Request('http://x/ws', { headers: { upgrade: 'websocket', connection: 'Upgrade' } })
+    const response = await new Refusing().fetch(app, request, undefined)
+    expect(response?.status).toBe(400)
+    expect(await settled).toEqual({ code: 1006, reason: 'upgrade failed' })
+    expect(await iterated).toBe('ended')
+  })
+})
