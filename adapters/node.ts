@@ -231,8 +231,9 @@ function onClose(this: OwnedWebSocket, code: number, reason: Buffer): void {
   const { runtime, socket } = this[wiredTo]!
   const error = this[failure]
   if (error) {
-    const status = statusCodeOf(error)
-    runtime.detached(socket, status, '', new TransportError(error.message, status, { cause: error }))
+    // A write error (EPIPE) carries no status: the client saw no close frame, so 1006 stands.
+    const status = statusCodeOf(error) ?? code
+    runtime.detached(socket, status, status === code ? reason.toString() : '', new TransportError(error.message, status, { cause: error }))
   } else runtime.detached(socket, code, reason.toString())
 }
 function onRawClose(this: RawSocket): void {
@@ -247,16 +248,18 @@ const OWN_LISTENERS: [string, (...args: any[]) => void][] = [
   ['close', onClose],
 ]
 
-/** The close code ws sent for an error (its `kStatusCode`, a symbol it does not export). */
-function statusCodeOf(error: Error): number {
+/** The close code ws sent for an error (its `kStatusCode`, a symbol it does not export), if any. */
+function statusCodeOf(error: Error): number | undefined {
   for (const key of Object.getOwnPropertySymbols(error)) {
     if (key.description === 'status-code') {
       const code = (error as unknown as Record<symbol, unknown>)[key]
       if (typeof code === 'number') return code
     }
   }
-  const byCode: Record<string, number> = { WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009, WS_ERR_INVALID_UTF8: 1007 }
-  return byCode[(error as { code?: string }).code ?? ''] ?? 1002
+  const wsCode = (error as { code?: string }).code ?? ''
+  if (wsCode === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 1009
+  if (wsCode === 'WS_ERR_INVALID_UTF8') return 1007
+  return wsCode.startsWith('WS_ERR_') ? 1002 : undefined
 }
 
 /** Removes every message, close and error listener that is not the core's. */
