@@ -110,7 +110,7 @@ class BunRuntime extends Runtime<BunServer> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new BunRuntime()
+  const runtime = new BunRuntime(options.hub)
   const hostname = options.hostname ?? '0.0.0.0'
   const server = Bun.serve({
     port: options.port ?? (Number(Bun.env.PORT) || 3000),
@@ -127,6 +127,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
     async close(shutdown) {
       await runtime.shutdown(shutdown)
       await server.stop(true)
+      await runtime.hub.close?.()
     },
   }
 }

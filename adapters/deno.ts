@@ -42,7 +42,7 @@ class DenoRuntime extends Runtime<unknown> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new DenoRuntime()
+  const runtime = new DenoRuntime(options.hub)
   let listening!: (addr: { port: number; hostname: string }) => void
   const ready = new Promise<{ port: number; hostname: string }>((resolve) => (listening = resolve))
   const server = Deno.serve(
@@ -58,6 +58,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
     async close(shutdown) {
       await runtime.shutdown(shutdown)
       await server.shutdown()
+      await runtime.hub.close?.()
     },
   }
 }

@@ -4,7 +4,7 @@ import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
 import { Context } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
 import * as wsModule from 'ws'
-import { Runtime, type FetchApp, type Server, type ServeOptions } from '../src/index.ts'
+import { Runtime, type FetchApp, type Hub, type Server, type ServeOptions } from '../src/index.ts'
 import type { Payload, ServerSocket } from '../src/socket.ts'
 import type { Transport } from '../src/transport.ts'
 
@@ -62,8 +62,8 @@ class NodeRuntime extends Runtime<NodeEnv> {
   readonly name = 'node'
   readonly wss: WebSocketServer
 
-  constructor(maxPayload: number) {
-    super()
+  constructor(maxPayload: number, hub?: Hub) {
+    super(hub)
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -143,7 +143,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024)
+  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024, options.hub)
   const fetch = async (request: Request, env: any): Promise<Response> => {
     // An upgrade request comes without an outgoing response to write to.
     if (env.outgoing || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
@@ -186,6 +186,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
       await runtime.shutdown(shutdown)
       if ('closeAllConnections' in server) server.closeAllConnections()
       await stopped
+      await runtime.hub.close?.()
     },
   }
 }

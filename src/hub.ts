@@ -1,3 +1,4 @@
+import type { FanOut } from './memory-hub.ts'
 import type { ServerSocket, SendData } from './socket.ts'
 
 /** What the registry knows of one connection, wherever it is connected. */
@@ -59,6 +60,10 @@ export interface Hub {
   update(id: string, data: unknown): Promise<boolean>
   /** Closes a connection with a code and reason; false when the id is not connected. */
   disconnect(id: string, code?: number, reason?: string): Promise<boolean>
+  /** Called once by the runtime the hub serves, with its fan-out fast path (a hub that keeps a local MemoryHub builds it here). */
+  bind?(fanOut: FanOut): void
+  /** Graceful shutdown, called by `server.close()` after the sockets closed: release what the hub holds elsewhere. */
+  close?(): Promise<void>
 }
 
 /** Thrown when a room name or a socket's room count is out of bounds. */

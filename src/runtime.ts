@@ -39,6 +39,7 @@ export abstract class Runtime<Env = unknown> implements FanOut {
 
   constructor(hub?: Hub) {
     this.hub = hub ?? new MemoryHub(this)
+    hub?.bind?.(this)
   }
 
   /** Native topic publish, where the runtime has one (see {@link FanOut}). */
@@ -109,4 +110,6 @@ export interface ServeOptions {
    * below it. Default 1 MiB.
    */
   maxMessageSize?: number
+  /** The hub for rooms, delivery and the registry. Default: a MemoryHub of this server alone. */
+  hub?: Hub
 }
