@@ -9,6 +9,7 @@ import { Runtime } from '../../src/runtime.ts'
 import { ServerSocket } from '../../src/socket.ts'
 import type { Transport } from '../../src/transport.ts'
 import { HubUnavailableError, RedisHub } from '../../src/redis/index.ts'
+import { DeafeningProxy } from './proxy.ts'
 import { clientKinds, keysUnder, makeClient, removeKeys, uniquePrefix, type ClientKind } from './support.ts'
 
 class FakeTransport implements Transport {
@@ -46,8 +47,8 @@ async function cluster(kind: ClientKind, count: number, lease = { leaseTtl: 15_0
   return { prefix, instances }
 }
 
-async function instance(kind: ClientKind, prefix: string, lease: { leaseTtl: number; renewInterval?: number }) {
-  const client = makeClient(kind)
+async function instance(kind: ClientKind, prefix: string, lease: { leaseTtl: number; renewInterval?: number }, url?: string) {
+  const client = makeClient(kind, url)
   const errors: unknown[] = []
   const hub = new RedisHub({ client, prefix, ...lease, onError: (e) => errors.push(e) })
   const runtime = new FakeRuntime(hub)
@@ -188,6 +189,29 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     await eventually(async () => expect((await a!.hub.members('r')).map((m) => m.id)).toEqual([b1.id]), 3000)
     expect(await a!.hub.send({ room: 'r' }, 'back')).toEqual({ delivered: 1, missing: [] })
     await eventually(() => expect(texts(b1.transport)).toEqual(['back']))
+  })
+
+  it('replaces a subscriber that stays connected but hears nothing, found by its own probe', async () => {
+    const prefix = uniquePrefix()
+    cleanups.push(() => removeKeys(prefix))
+    const proxy = await DeafeningProxy.start({ host: '127.0.0.1', port: 6379 })
+    cleanups.push(() => proxy.close())
+    const lease = { leaseTtl: 3000, renewInterval: 300 }
+    const a = await instance(kind, prefix, lease, proxy.url)
+    const b = await instance(kind, prefix, lease)
+    const a1 = a.open('a1')
+    await a1.socket.join('r')
+    expect(await b.hub.send({ room: 'r' }, 'one')).toEqual({ delivered: 1, missing: [] })
+    await eventually(() => expect(texts(a1.transport)).toEqual(['one']))
+    expect(proxy.deafenSubscribers()).toBe(1)
+    // Lost: at most once. Redis still counts the member, so the count says 1.
+    expect(await b.hub.send({ room: 'r' }, 'lost')).toEqual({ delivered: 1, missing: [] })
+    await eventually(() => expect(a.errors.map(String).join('\n')).toContain('subscriber stopped receiving'), 5000)
+    await eventually(async () => {
+      await b.hub.send({ room: 'r' }, 'again')
+      expect(texts(a1.transport)).toContain('again')
+    }, 5000)
+    expect(texts(a1.transport)).not.toContain('lost')
   })
 
   it('removes everything it wrote on close', async () => {
