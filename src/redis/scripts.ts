@@ -61,6 +61,8 @@ local key = p .. ':instances'
 local s = redis.call('ZSCORE', key, iid)
 local lost = (not s) or tonumber(s) < now
 redis.call('ZADD', key, now + tonumber(ARGV[3]), iid)
+-- Should nobody be left to reap this instance, its own keys still go by themselves.
+for _, kind in ipairs({'meta', 'data', 'rooms'}) do redis.call('PEXPIRE', p .. ':' .. kind .. ':' .. iid, 2 * tonumber(ARGV[3])) end
 local heard = redis.call('PUBLISH', p .. ':ch:inst:' .. iid, ARGV[4])
 local reaped = 0
 for _, d in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. now)) do
