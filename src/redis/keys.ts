@@ -9,6 +9,7 @@
  * - `<p>:data:<iid>`     HASH  connection id → JSON of the connection's `data`
  * - `<p>:rooms:<iid>`    SET   rooms with at least one member on that instance
  * - `<p>:room:<room>`    HASH  connection id → instance id (the room's members)
+ * - `<p>:count:<room>`   HASH  instance id → its member count in the room (for delivery counts)
  *
  * Channels:
  * - `<p>:ch:all`         every instance (deliveries to everyone)

@@ -32,6 +32,7 @@ local function reap(d, announce)
     if ok and type(meta) == 'table' and type(meta.r) == 'table' then
       for _, room in ipairs(meta.r) do
         redis.call('HDEL', p .. ':room:' .. room, id)
+        redis.call('HDEL', p .. ':count:' .. room, d)
         if announce and meta.p == 1 then
           local r, m = cjson.encode(room), cjson.encode(id)
           local env = '{"type":"presence","data":{"room":' .. r .. ',"action":"leave","member":{"id":' .. m .. ',"data":' .. dataOf(d, id) .. '}}}'
@@ -42,6 +43,7 @@ local function reap(d, announce)
   end
   -- Members a lost write left behind.
   for _, room in ipairs(redis.call('SMEMBERS', p .. ':rooms:' .. d)) do
+    redis.call('HDEL', p .. ':count:' .. room, d)
     local members = redis.call('HGETALL', p .. ':room:' .. room)
     for i = 1, #members, 2 do
       if members[i + 1] == d then redis.call('HDEL', p .. ':room:' .. room, members[i]) end
@@ -85,7 +87,7 @@ redis.call('HSET', p .. ':meta:' .. iid, id, ARGV[4])
 if ARGV[5] ~= '' then redis.call('HSET', p .. ':data:' .. iid, id, ARGV[5]) end
 for i = 6, #ARGV, 2 do
   local room = ARGV[i]
-  redis.call('HSET', p .. ':room:' .. room, id, iid)
+  if redis.call('HSET', p .. ':room:' .. room, id, iid) == 1 then redis.call('HINCRBY', p .. ':count:' .. room, iid, 1) end
   redis.call('SADD', p .. ':rooms:' .. iid, room)
   if ARGV[i + 1] ~= '' then redis.call('PUBLISH', p .. ':ch:room:' .. room, ARGV[i + 1]) end
 end
@@ -107,7 +109,9 @@ else
 end
 for i = 5, #ARGV, 3 do
   local room = ARGV[i]
-  redis.call('HDEL', p .. ':room:' .. room, id)
+  if redis.call('HDEL', p .. ':room:' .. room, id) == 1 then
+    if redis.call('HINCRBY', p .. ':count:' .. room, iid, -1) <= 0 then redis.call('HDEL', p .. ':count:' .. room, iid) end
+  end
   if ARGV[i + 1] == '1' then redis.call('SREM', p .. ':rooms:' .. iid, room) end
   if ARGV[i + 2] ~= '' then redis.call('PUBLISH', p .. ':ch:room:' .. room, ARGV[i + 2]) end
 end
@@ -226,16 +230,25 @@ for _, iid in ipairs(order) do
 end
 return {delivered, missing}
 `,
-  /** ARGV: p, from, room, message, except... Members on other live instances; publishes when there are any. */
+  /**
+   * ARGV: p, from, room, message, except... Members on other live instances, from the
+   * per-instance counts (O(instances + except), not O(members)); publishes when there are any.
+   */
   sendRoom: `
-local from = ARGV[2]
-local skip = {}
-for i = 5, #ARGV do skip[ARGV[i]] = true end
+local from, room = ARGV[2], ARGV[3]
 local count = 0
-local members = redis.call('HGETALL', p .. ':room:' .. ARGV[3])
-for i = 1, #members, 2 do
-  local iid = members[i + 1]
-  if iid ~= from and not skip[members[i]] and live(iid) then count = count + 1 end
+local counts = redis.call('HGETALL', p .. ':count:' .. room)
+for i = 1, #counts, 2 do
+  if counts[i] ~= from and live(counts[i]) then count = count + tonumber(counts[i + 1]) end
+end
+local seen = {}
+for i = 5, #ARGV do
+  local id = ARGV[i]
+  if not seen[id] then
+    seen[id] = true
+    local iid = redis.call('HGET', p .. ':room:' .. room, id)
+    if iid and iid ~= from and live(iid) then count = count - 1 end
+  end
 end
 if count > 0 then redis.call('PUBLISH', p .. ':ch:room:' .. ARGV[3], ARGV[4]) end
 return count
