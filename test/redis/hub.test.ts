@@ -10,6 +10,7 @@ import { ServerSocket } from '../../src/socket.ts'
 import type { Transport } from '../../src/transport.ts'
 import { HubUnavailableError, RedisHub } from '../../src/redis/index.ts'
 import { DeafeningProxy } from './proxy.ts'
+import { PrivateRedis } from './redis-server.ts'
 import { clientKinds, keysUnder, makeClient, removeKeys, uniquePrefix, type ClientKind } from './support.ts'
 
 class FakeTransport implements Transport {
@@ -47,7 +48,7 @@ async function cluster(kind: ClientKind, count: number, lease = { leaseTtl: 15_0
   return { prefix, instances }
 }
 
-async function instance(kind: ClientKind, prefix: string, lease: { leaseTtl: number; renewInterval?: number }, url?: string) {
+async function instance(kind: ClientKind, prefix: string, lease: { leaseTtl: number; renewInterval?: number; commandTimeout?: number }, url?: string) {
   const client = makeClient(kind, url)
   const errors: unknown[] = []
   const hub = new RedisHub({ client, prefix, ...lease, onError: (e) => errors.push(e) })
@@ -246,5 +247,28 @@ describe('RedisHub while Redis is unreachable', () => {
     await a1.socket.join('s')
     expect([...a1.socket.rooms]).toEqual(['r', 's'])
     await removeKeys(prefix)
+  })
+})
+
+describe('RedisHub when Redis hangs', () => {
+  it.each(clientKinds)('fails calls after commandTimeout while Redis answers nothing, then works again (%s)', async (kind) => {
+    // A private redis-server: CLIENT PAUSE stops every client of the server it runs on.
+    const redis = await PrivateRedis.start()
+    cleanups.push(() => redis.kill())
+    const prefix = uniquePrefix()
+    const a = await instance(kind, prefix, { leaseTtl: 15_000, commandTimeout: 500 }, redis.url)
+    const b = await instance(kind, prefix, { leaseTtl: 15_000, commandTimeout: 500 }, redis.url)
+    const b1 = b.open('b1')
+    await eventually(async () => expect(await a.hub.connections()).toHaveLength(1))
+    const admin = makeClient('ioredis', redis.url) as unknown as { call(...args: string[]): Promise<unknown>; end(): Promise<void> }
+    cleanups.push(() => admin.end())
+    await admin.call('CLIENT', 'PAUSE', '2000', 'ALL')
+    const started = Date.now()
+    const error = await a.hub.send({ ids: b1.id }, 'x').catch((e) => e)
+    expect(error).toBeInstanceOf(HubUnavailableError)
+    expect(error.message).toContain('500 ms')
+    expect(Date.now() - started).toBeLessThan(1500)
+    await eventually(async () => expect(await a.hub.send({ ids: b1.id }, 'after')).toEqual({ delivered: 1, missing: [] }), 5000)
+    await eventually(() => expect(texts(b1.transport)).toContain('after'))
   })
 })
