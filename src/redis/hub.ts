@@ -199,7 +199,7 @@ export class RedisHub implements Hub {
       return { delivered: here.delivered + Number(reply?.[0] ?? 0), missing }
     }
     const except = [...idList(to.except)]
-    const here = await this.#local.send(to, payload)
+    const here = await this.#local.send({ ...to, except: this.#localOnly(except) }, payload)
     if ('room' in to) {
       const message = encode({ f: this.instanceId, k: 'r', room: to.room, x: except }, payload)
       const count = await this.#call('sendRoom', [this.instanceId, to.room, message, ...except], here)
@@ -270,6 +270,11 @@ export class RedisHub implements Hub {
   }
 
   // ---- internals ----------------------------------------------------------------------
+
+  /** The ids of `except` held here: the local hub keeps its native publish when none or one is left. */
+  #localOnly(except: readonly string[] | undefined): string[] {
+    return except ? except.filter((id) => this.#sockets.has(id)) : []
+  }
 
   #localInfos(sockets: Iterable<ServerSocket<any>>): ConnectionInfo[] {
     return [...sockets].map((socket) => localInfo(socket, this.instanceId))
@@ -395,10 +400,10 @@ export class RedisHub implements Hub {
   async #apply(header: Header, payload: Payload): Promise<void> {
     switch (header.k) {
       case 'r':
-        if (typeof header.room === 'string') await this.#local.send({ room: header.room, except: header.x ?? [] }, payload)
+        if (typeof header.room === 'string') await this.#local.send({ room: header.room, except: this.#localOnly(header.x) }, payload)
         return
       case 'a':
-        await this.#local.send({ all: true, except: header.x ?? [] }, payload)
+        await this.#local.send({ all: true, except: this.#localOnly(header.x) }, payload)
         return
       case 'i':
         if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#sockets.has(id)) }, payload)
