@@ -108,6 +108,9 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     await eventually(async () => expect(await a!.hub.connections()).toHaveLength(3))
     expect(await a!.hub.send({ ids: [a1.id, b1.id, b2.id, b1.id, 'ghost'] }, 'direct')).toEqual({ delivered: 3, missing: ['ghost'] })
     await eventually(() => expect(texts(b2.transport)).toEqual(['direct']))
+    expect(await a!.hub.send({ ids: b2.id }, new Uint8Array([9, 8]))).toEqual({ delivered: 1, missing: [] })
+    await eventually(() => expect(b2.transport.sent).toEqual(['direct', new Uint8Array([9, 8])]))
+    b2.transport.sent = ['direct']
     expect(await b!.hub.send({ all: true, except: [b2.id] }, 'all')).toEqual({ delivered: 2, missing: [] })
     await eventually(() => {
       expect(texts(a1.transport)).toEqual(['direct', 'all'])
