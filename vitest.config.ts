@@ -18,6 +18,9 @@ export default defineConfig({
     projects: [
       // `extends: true`: projects inherit the timeouts above.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // RedisHub: real Redis (127.0.0.1:6379 under a prefix per test, plus private
+      // redis-server processes for restarts) and real Node, Bun and Deno instances.
+      { extends: true, test: { name: 'redis', include: ['test/redis/**/*.test.ts'], testTimeout: 60_000 } },
       ...runtimes.map((runtime) => ({
         extends: true as const,
         test: {
