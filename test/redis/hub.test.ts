@@ -4,10 +4,10 @@
  * The cross-process cases (three runtimes, kill -9, a Redis restart) are instances.test.ts.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { resolveOptions, type SocketOptions } from '../../src/options.ts'
-import { Runtime } from '../../src/runtime.ts'
-import { ServerSocket } from '../../src/socket.ts'
-import type { Transport } from '../../src/transport.ts'
+import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
+import { Runtime } from '../../src/runtime/runtime.ts'
+import { ServerSocket } from '../../src/connection/socket.ts'
+import type { Transport } from '../../src/runtime/transport.ts'
 import { HubUnavailableError, RedisHub } from '../../src/redis/index.ts'
 import { DeafeningProxy } from './proxy.ts'
 import { PrivateRedis } from './redis-server.ts'
@@ -61,8 +61,8 @@ async function instance(kind: ClientKind, prefix: string, lease: { leaseTtl: num
   const open = (name: string, options: SocketOptions = {}) => {
     const socket = new ServerSocket({ url: `ws://x/${name}`, protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
     const transport = new FakeTransport()
-    socket.attach(transport, runtime)
-    return { socket, transport, id: socket.id }
+    runtime.open(socket, transport)
+    return { socket, transport, id: socket.id, runtime }
   }
   return { hub, client, open, errors, runtime }
 }
@@ -140,7 +140,7 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     expect(await a!.hub.disconnect(b1.id, 4000, 'bye')).toBe(true)
     await eventually(() => expect(b1.transport.closedWith).toEqual([4000, 'bye']))
     await expect(a!.hub.disconnect(b1.id, 1005)).rejects.toThrow(RangeError)
-    b1.socket.detached(4000, 'bye')
+    b1.runtime.detached(b1.socket, 4000, 'bye')
     await eventually(async () => expect(await a!.hub.connection(b1.id)).toBeUndefined())
     expect(await a!.hub.rooms()).toEqual(['x'])
     expect(await a!.hub.disconnect(b1.id)).toBe(false)
@@ -154,7 +154,7 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     await eventually(() => expect(texts(a1.transport).map((m) => JSON.parse(m))).toEqual([
       { type: 'presence', data: { room: 'p', action: 'join', member: { id: b1.id, data: { name: 'b1' } } } },
     ]))
-    b1.socket.detached(1000, '')
+    b1.runtime.detached(b1.socket, 1000, '')
     await eventually(() => expect(JSON.parse(texts(a1.transport).at(-1)!)).toEqual(
       { type: 'presence', data: { room: 'p', action: 'leave', member: { id: b1.id, data: { name: 'b1' } } } },
     ))
@@ -223,7 +223,7 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     const a1 = a!.open('a1')
     await a1.socket.join('r')
     expect((await keysUnder(prefix)).length).toBeGreaterThan(0)
-    a1.socket.detached(1000, '')
+    a1.runtime.detached(a1.socket, 1000, '')
     await a!.hub.close()
     expect(await keysUnder(prefix)).toEqual([])
     await expect(a!.hub.connections()).rejects.toThrow(HubUnavailableError)
