@@ -1,7 +1,7 @@
 // npm run build && npx deno run -A examples/chat/deno.ts
 import { serve } from '../../adapters/deno.ts'
 import { createChatApp } from './app.ts'
-import { clientFiles } from './client-files.ts'
+import { clientFile } from './client-files.ts'
 
 declare const Deno: {
   env: { get(name: string): string | undefined }
@@ -10,7 +10,7 @@ declare const Deno: {
 }
 
 // REDIS_URL: see node.ts.
-const app = createChatApp({ clientFile: clientFiles(new URL('../../dist/src/client/', import.meta.url)) })
+const app = createChatApp({ clientFile })
 const server = await serve(app, { hostname: Deno.env.get('HOST') })
 console.log(`portsocket chat on Deno: http://localhost:${server.port}/ (admin: /admin)`)
 Deno.addSignalListener('SIGTERM', async () => {

@@ -7,7 +7,7 @@
 const style = `
   :root { color-scheme: light; --accent: #2563eb; --muted: #6b7280; --line: #e5e7eb; --bg: #f8fafc; }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; background: var(--bg); }
+  body { margin: 0; display: flex; flex-direction: column; height: 100vh; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; background: var(--bg); }
   header { display: flex; align-items: center; gap: 12px; padding: 10px 18px; background: #fff; border-bottom: 1px solid var(--line); }
   header h1 { font-size: 17px; margin: 0; }
   header .room { color: var(--muted); }
@@ -16,13 +16,13 @@ const style = `
   .status[data-state="open"] { background: #dcfce7; color: #166534; }
   .status[data-state="connecting"], .status[data-state="reconnecting"] { background: #fef3c7; color: #92400e; }
   .status[data-state="closed"] { background: #fee2e2; color: #991b1b; }
-  main { display: grid; grid-template-columns: 220px 1fr; height: calc(100vh - 53px); }
+  main { flex: 1; min-height: 0; display: grid; grid-template-columns: 220px 1fr; }
   aside { border-right: 1px solid var(--line); background: #fff; padding: 14px; overflow: auto; }
   aside h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin: 0 0 8px; }
   aside ul { list-style: none; margin: 0 0 20px; padding: 0; }
   aside li { padding: 3px 0; }
   aside li.me::after { content: " (you)"; color: var(--muted); }
-  aside button.room-link { background: none; border: 0; padding: 0; color: var(--accent); cursor: pointer; font: inherit; }
+  aside button.room-link { background: none; border: 0; padding: 0; color: var(--accent); cursor: pointer; font: inherit; text-align: left; overflow-wrap: anywhere; }
   section.chat { display: flex; flex-direction: column; min-width: 0; }
   #messages { flex: 1; overflow: auto; list-style: none; margin: 0; padding: 14px 18px; }
   #messages li { padding: 4px 0; }
@@ -169,10 +169,18 @@ function join(name, room) {
     ready: () => c.once('welcome'),
   }))
   c.addEventListener('state', () => c === client && showStatus())
-  c.addEventListener('close', ({ code, reason, retryIn }) => {
+  let lost = false
+  c.addEventListener('close', ({ code, retryIn }) => {
     if (c !== client) return
     showStatus()
     if (retryIn === undefined && code === 4001) notice('You were removed from the room by an admin.')
+    else if (retryIn === undefined) notice('Disconnected.')
+    else if (!lost) notice('Connection lost; reconnecting…')
+    lost = retryIn !== undefined
+  })
+  c.addEventListener('open', ({ reconnected }) => {
+    if (reconnected && c === client) notice('Reconnected.')
+    lost = false
   })
   c.addEventListener('error', ({ error }) => console.warn('chat:', error))
   c.addEventListener('drop', () => notice('A message could not be sent (the offline buffer is full).'))
@@ -232,7 +240,7 @@ export const adminPage = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>portsocket chat: admin</title>
 <link rel="icon" href="data:,">
-<style>${style} body { padding: 0 0 24px; } .wrap { padding: 18px; }</style>
+<style>${style} body { display: block; height: auto; } .wrap { padding: 18px; }</style>
 </head>
 <body>
 <header><h1>Connections</h1><span class="room" id="count"></span><a href="/">back to the chat</a></header>
