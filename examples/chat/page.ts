@@ -194,6 +194,7 @@ function join(name, room) {
   })
   c.on('said', showMessage)
   c.on('presence', ({ action, member }) => {
+    loadRooms()
     if (action === 'join') {
       members.set(member.id, member.data.name)
       notice(member.data.name + ' joined')
