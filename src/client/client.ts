@@ -17,6 +17,7 @@ import type {
   Reply,
   RequestOptions,
   WebSocketConstructor,
+  WebSocketLike,
 } from './types.ts'
 
 type Frame = string | ArrayBufferLike | ArrayBufferView
@@ -27,7 +28,7 @@ interface Pending {
   reject(error: RequestError): void
   timer: unknown
   /** The socket it went out on, once sent. */
-  sentOn?: WebSocket
+  sentOn?: WebSocketLike
 }
 
 const OPEN = 1
@@ -55,7 +56,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   private readonly eventHandlers = new Listeners<Record<string, unknown>>()
   private readonly pending = new Map<number, Pending>()
 
-  private ws: WebSocket | undefined
+  private ws: WebSocketLike | undefined
   /** Bumped for every attempt and every stop: async work of an older one sees it is stale. */
   private generation = 0
   private ready = false
@@ -114,7 +115,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   }
 
   /** The current underlying socket, if any (for inspection; do not close it yourself). */
-  get socket(): WebSocket | undefined {
+  get socket(): WebSocketLike | undefined {
     return this.ws
   }
 
@@ -212,7 +213,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     }
     // close(), reconnect() or a wake-up may have moved on while the URL was resolved.
     if (generation !== this.generation || this.ws || this.state === 'closed') return
-    let ws: WebSocket
+    let ws: WebSocketLike
     try {
       ws = new this.WebSocketImpl(url, this.options.protocols)
     } catch (error) {
@@ -233,7 +234,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     }, this.options.connectTimeout ?? 10_000)
   }
 
-  private async opened(ws: WebSocket): Promise<void> {
+  private async opened(ws: WebSocketLike): Promise<void> {
     if (this.ws !== ws) return
     this.clearTimer('connectTimer')
     this.armHeartbeat(ws)
@@ -280,7 +281,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     }, stableAfter)
   }
 
-  private received(ws: WebSocket, data: string | ArrayBuffer): void {
+  private received(ws: WebSocketLike, data: string | ArrayBuffer): void {
     if (this.ws !== ws) return
     this.armHeartbeat(ws)
     const envelope = parseEnvelope(data)
@@ -289,7 +290,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     if (envelope) this.eventHandlers.emit(envelope.type, envelope.data, this.listenerFailed)
   }
 
-  private control(ws: WebSocket, envelope: Envelope): void {
+  private control(ws: WebSocketLike, envelope: Envelope): void {
     switch (envelope.type) {
       case PING:
         ws.send(JSON.stringify({ type: PONG }))
@@ -315,14 +316,14 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     }
   }
 
-  private closed(ws: WebSocket, close: CloseDetails, wasClean: boolean): void {
+  private closed(ws: WebSocketLike, close: CloseDetails, wasClean: boolean): void {
     if (this.ws !== ws) return
     this.release(ws)
     this.afterDrop(close, wasClean)
   }
 
   /** Gives up on a socket that the client itself judged dead, without waiting for its close handshake. */
-  private lost(ws: WebSocket, reason: string): void {
+  private lost(ws: WebSocketLike, reason: string): void {
     this.release(ws)
     try {
       ws.close(1000, reason)
@@ -331,7 +332,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   }
 
   /** Lets go of the current socket: its events are ignored from now on. */
-  private release(ws: WebSocket): void {
+  private release(ws: WebSocketLike): void {
     ws.onopen = null
     ws.onmessage = null
     ws.onclose = null
@@ -414,7 +415,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
 
   // ---- sending ----
 
-  private deliver(item: Queued, direct?: WebSocket): boolean {
+  private deliver(item: Queued, direct?: WebSocketLike): boolean {
     const ws = direct ?? (this.ready ? this.ws : undefined)
     if (ws && ws.readyState === OPEN) {
       ws.send(item.data as string)
@@ -442,7 +443,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     this.lifecycleEvents.emit('drop', { data: item.data, reason: 'overflow' }, this.listenerFailed)
   }
 
-  private flush(ws: WebSocket): void {
+  private flush(ws: WebSocketLike): void {
     if (!this.buffer) return
     while (this.ws === ws && this.ready && ws.readyState === OPEN) {
       const item = this.buffer.shift()
@@ -456,7 +457,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     }
   }
 
-  private makeRequest(event: string, data: unknown, options: RequestOptions, direct: WebSocket | false): Promise<unknown> {
+  private makeRequest(event: string, data: unknown, options: RequestOptions, direct: WebSocketLike | false): Promise<unknown> {
     if (this.current === 'closed') return Promise.reject(new RequestError('closed', event, `the client is closed: "${event}" was not sent`))
     const ack = this.nextAck++
     const timeout = options.timeout ?? this.options.requestTimeout ?? 10_000
@@ -493,7 +494,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
 
   // ---- small helpers ----
 
-  private armHeartbeat(ws: WebSocket): void {
+  private armHeartbeat(ws: WebSocketLike): void {
     const heartbeat = this.options.heartbeat
     if (!heartbeat) return
     this.clearTimer('heartbeatTimer')

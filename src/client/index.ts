@@ -21,4 +21,5 @@ export type {
   ReconnectOptions,
   RequestOptions,
   WebSocketConstructor,
+  WebSocketLike,
 } from './types.ts'

@@ -55,9 +55,24 @@ export interface CloseDetails {
   reason: string
 }
 
-/** The standard WebSocket constructor's shape (browsers, Node 22+, Bun, Deno, Workers, `ws`). */
+/**
+ * What the client uses of a WebSocket: the standard one's shape (browsers, Node 22+,
+ * Bun, Deno, Workers, `ws`). Declared here so the types need no DOM library.
+ */
+export interface WebSocketLike {
+  readonly readyState: number
+  binaryType: string
+  onopen: ((event: any) => void) | null
+  onmessage: ((event: any) => void) | null
+  onclose: ((event: any) => void) | null
+  onerror: ((event: any) => void) | null
+  send(data: any): void
+  close(code?: number, reason?: string): void
+}
+
+/** The standard WebSocket constructor's shape. */
 export interface WebSocketConstructor {
-  new (url: string, protocols?: string | string[]): WebSocket
+  new (url: string, protocols?: string | string[]): WebSocketLike
 }
 
 /** Injectable timers (tests pass a fake clock). */
