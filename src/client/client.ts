@@ -272,9 +272,12 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     }
     this.ready = true
     this.everOpened = true
+    // The buffer goes out before anyone hears of the open, so what a listener sends
+    // follows what was written earlier.
+    this.flush(ws)
+    if (this.ws !== ws) return
     this.setState('open')
     this.lifecycleEvents.emit('open', { reconnected }, this.listenerFailed)
-    this.flush(ws)
     const stableAfter = (this.options.reconnect || undefined)?.stableAfter ?? 5000
     this.stableTimer = this.clock.setTimeout(() => {
       if (this.ws === ws) this.attempts = 0

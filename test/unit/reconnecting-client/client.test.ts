@@ -344,6 +344,17 @@ describe('send buffer', () => {
     expect(ws.sent).toHaveLength(5)
   })
 
+  it('what an open or state listener sends follows the buffered messages', async () => {
+    const { c } = client()
+    c.addEventListener('state', ({ state }) => state === 'open' && c.send('from state'))
+    c.addEventListener('open', () => c.send('from open'))
+    c.send('buffered')
+    await flush()
+    FakeWebSocket.last.accept()
+    await flush()
+    expect(FakeWebSocket.last.sent).toEqual(['buffered', 'from state', 'from open'])
+  })
+
   it('ready runs again on every reconnection, told it is one', async () => {
     const seen: boolean[] = []
     client({ ready: (ctx) => void seen.push(ctx.reconnected) })
