@@ -6,8 +6,7 @@ import type { BufferOptions } from './send-buffer.ts'
 export type EventMap = Record<string, unknown>
 
 /**
- * One contract for both ends of a connection, written once and shared by the server's
- * routes and the client: which events each side emits, and what a request answers.
+ * The client's view of a route's events, written as a type:
  *
  * @example
  * type Chat = {
@@ -17,7 +16,7 @@ export type EventMap = Record<string, unknown>
  * }
  * const client = connect<Chat>('wss://example.com/ws/chat')
  */
-export interface EventContract {
+export interface ClientContract {
   /** What the client emits (the route's `events` handlers): event → data. */
   clientToServer?: EventMap
   /** What the server emits to the client (`socket.emit`, `sockets(c).to(room).emit`): event → data. */
@@ -26,15 +25,34 @@ export interface EventContract {
   replies?: EventMap
 }
 
+/**
+ * The server's contract as `defineEvents<In, Out>()` from `portsocket` makes it (matched
+ * by shape, so the client imports nothing from the server): `In` is what clients send,
+ * `Out` what the server sends. Pass it as `connect(url, { contract })` or
+ * `connect<typeof contract>(url)`, and one declaration types both ends.
+ */
+export interface ServerContractLike<In = any, Out = any> {
+  readonly '~in'?: In
+  readonly '~out'?: Out
+}
+
+/** Either form of contract. */
+export type EventContract = ClientContract | ServerContractLike
+
 type Loose = Record<string, any>
+type Defined<T> = unknown extends T ? Loose : Exclude<T, undefined> extends EventMap ? Exclude<T, undefined> : Loose
 /** @internal */
-export type Outgoing<C extends EventContract> = C['clientToServer'] extends EventMap ? C['clientToServer'] : Loose
+export type Outgoing<C> = '~in' extends keyof C
+  ? Defined<C['~in' & keyof C]>
+  : C extends { clientToServer: infer M } ? Defined<M> : Loose
 /** @internal */
-export type Incoming<C extends EventContract> = C['serverToClient'] extends EventMap ? C['serverToClient'] : Loose
+export type Incoming<C> = '~out' extends keyof C
+  ? Defined<C['~out' & keyof C]>
+  : C extends { serverToClient: infer M } ? Defined<M> : Loose
 /** @internal */
-export type Reply<C extends EventContract, K extends PropertyKey> = C['replies'] extends EventMap
-  ? K extends keyof C['replies']
-    ? C['replies'][K]
+export type Reply<C, K extends PropertyKey> = C extends { replies: infer R }
+  ? K extends keyof R
+    ? R[K]
     : unknown
   : any
 
@@ -110,6 +128,11 @@ export interface ReadyContext<C extends EventContract = EventContract> {
 
 /** Options of {@link connect}. */
 export interface ClientOptions<C extends EventContract = EventContract> {
+  /**
+   * The route's contract as a value (`defineEvents<In, Out>()` from `portsocket`): only
+   * its type is used, to type `emit`, `on` and `request`.
+   */
+  contract?: C
   /** Subprotocols to offer. */
   protocols?: string | string[]
   /**

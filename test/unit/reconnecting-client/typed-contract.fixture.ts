@@ -14,3 +14,19 @@ const loose = connect('ws://x')
 loose.emit('anything', 42)
 loose.on('whatever', (d) => d.foo)
 void r; void d; void loose; const x: WebSocketConstructor = WS; void x
+
+// The server's contract, as defineEvents<In, Out>() from portsocket makes it (by shape).
+declare function defineEvents<In, Out>(): { readonly '~in'?: In; readonly '~out'?: Out }
+const chat = defineEvents<{ say: { text: string } }, { said: { from: string; text: string } }>()
+const s = connect('ws://x', { contract: chat })
+s.emit('say', { text: 'x' })
+// @ts-expect-error wrong payload
+s.emit('say', 'x')
+// @ts-expect-error not a client event
+s.emit('said', { from: '', text: '' })
+s.on('said', (data) => data.from.toUpperCase())
+// @ts-expect-error not a server event
+s.on('say', () => {})
+const t = connect<typeof chat>('ws://x')
+t.emit('say', { text: 'y' })
+void s; void t
