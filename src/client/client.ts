@@ -253,8 +253,16 @@ export class PortsocketClient<C extends EventContract = EventContract> {
       }
       let timer: unknown
       try {
+        // Called synchronously in the open event, so listeners it adds (`once('welcome')`)
+        // are in place before the first message is dispatched.
+        let result: unknown
+        try {
+          result = ready(ctx)
+        } catch (error) {
+          result = Promise.reject(error)
+        }
         await Promise.race([
-          Promise.resolve().then(() => ready(ctx)),
+          result,
           new Promise((_, reject) => {
             const ms = this.options.readyTimeout ?? 10_000
             timer = this.clock.setTimeout(() => reject(new Error(`ready did not finish within ${ms} ms`)), ms)

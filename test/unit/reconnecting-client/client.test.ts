@@ -355,6 +355,18 @@ describe('send buffer', () => {
     expect(FakeWebSocket.last.sent).toEqual(['buffered', 'from state', 'from open'])
   })
 
+  it('ready is called within the open event: a message right behind the open reaches what it waits for', async () => {
+    const { c } = client({ ready: () => c.once('welcome') })
+    c.send('queued')
+    await flush()
+    const ws = FakeWebSocket.last
+    ws.accept()
+    ws.receive({ type: 'welcome', data: { id: 'x' } }) // same tick, before any microtask
+    await flush()
+    expect(c.state).toBe('open')
+    expect(ws.sent).toEqual(['queued'])
+  })
+
   it('ready runs again on every reconnection, told it is one', async () => {
     const seen: boolean[] = []
     client({ ready: (ctx) => void seen.push(ctx.reconnected) })
