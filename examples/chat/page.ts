@@ -152,6 +152,14 @@ async function loadRooms() {
   } catch {}
 }
 
+// After presence changes, a little later and only while connected (a server shutting
+// down announces leaves just before it goes).
+let roomsTimer
+function refreshRooms() {
+  clearTimeout(roomsTimer)
+  roomsTimer = setTimeout(() => client?.state === 'open' && loadRooms(), 500)
+}
+
 function join(name, room) {
   client?.close()
   members.clear()
@@ -194,7 +202,7 @@ function join(name, room) {
   })
   c.on('said', showMessage)
   c.on('presence', ({ action, member }) => {
-    loadRooms()
+    refreshRooms()
     if (action === 'join') {
       members.set(member.id, member.data.name)
       notice(member.data.name + ' joined')
