@@ -1,8 +1,9 @@
 import { backoffDelay, resolveBackoff, type ResolvedBackoff } from './backoff.ts'
-import { InvalidEventError, RequestError, type RequestFailure } from './errors.ts'
+import { InvalidEventError, RequestError } from './errors.ts'
 import { watchLifecycle } from './lifecycle.ts'
 import { Listeners } from './listeners.ts'
 import { ACK, encodeEnvelope, INVALID, parseEnvelope, PING, PONG, RESERVED_PREFIX, type Envelope, type Issue } from './protocol.ts'
+import { Requests } from './requests.ts'
 import { byteSize, SendBuffer, type Queued } from './send-buffer.ts'
 import type {
   ClientEventMap,
@@ -21,15 +22,6 @@ import type {
 } from './types.ts'
 
 type Frame = string | ArrayBufferLike | ArrayBufferView
-
-interface Pending {
-  event: string
-  resolve(value: unknown): void
-  reject(error: RequestError): void
-  timer: unknown
-  /** The socket it went out on, once sent. */
-  sentOn?: WebSocketLike
-}
 
 const OPEN = 1
 const CONNECTING = 0
@@ -54,7 +46,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   private readonly lifecycle: () => void
   private readonly lifecycleEvents = new Listeners<ClientEventMap>()
   private readonly eventHandlers = new Listeners<Record<string, unknown>>()
-  private readonly pending = new Map<number, Pending>()
+  private readonly requests: Requests<WebSocketLike>
 
   private ws: WebSocketLike | undefined
   /** Bumped for every attempt and every stop: async work of an older one sees it is stale. */
@@ -64,7 +56,6 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   private attempts = 0
   private everOpened = false
   private last: CloseDetails | undefined
-  private nextAck = 0
   private retryTimer: unknown
   private connectTimer: unknown
   private stableTimer: unknown
@@ -82,6 +73,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
       clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     }
     this.random = options.random ?? Math.random
+    this.requests = new Requests(this.clock)
     this.backoff = options.reconnect === false ? undefined : resolveBackoff(options.reconnect)
     this.buffer = options.buffer === false ? undefined : new SendBuffer(options.buffer)
     this.lifecycle = () => this.wake()
@@ -306,19 +298,9 @@ export class PortsocketClient<C extends EventContract = EventContract> {
       case PING:
         ws.send(JSON.stringify({ type: PONG }))
         return
-      case ACK: {
-        const pending = typeof envelope.ack === 'number' ? this.pending.get(envelope.ack) : undefined
-        if (!pending) return // timed out already
-        this.settle(envelope.ack!)
-        if (envelope.error) {
-          const issues = envelope.error.issues ?? []
-          const reason: RequestFailure = issues.length > 0 ? 'invalid' : 'error'
-          pending.reject(new RequestError(reason, pending.event, envelope.error.message ?? 'request failed', issues))
-        } else {
-          pending.resolve(envelope.data)
-        }
+      case ACK:
+        this.requests.answer(envelope)
         return
-      }
       case INVALID: {
         const detail = (envelope.data ?? {}) as { event?: string; issues?: Issue[] }
         this.report(new InvalidEventError(String(detail.event ?? ''), detail.issues ?? []))
@@ -354,12 +336,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     this.clearTimer('connectTimer')
     this.clearTimer('stableTimer')
     this.clearTimer('heartbeatTimer')
-    for (const [ack, pending] of this.pending) {
-      if (pending.sentOn === ws) {
-        this.settle(ack)
-        pending.reject(new RequestError('disconnected', pending.event, `the connection dropped before "${pending.event}" was answered`))
-      }
-    }
+    this.requests.failSentOn(ws)
   }
 
   private afterDrop(close: CloseDetails, wasClean: boolean): void {
@@ -417,10 +394,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     for (const item of this.buffer?.clear() ?? []) {
       if (item.ack === undefined) this.lifecycleEvents.emit('drop', { data: item.data, reason: 'closed' }, this.listenerFailed)
     }
-    for (const [ack, pending] of this.pending) {
-      this.settle(ack)
-      pending.reject(new RequestError('closed', pending.event, `the client closed before "${pending.event}" was answered`))
-    }
+    this.requests.failAll()
     this.setState('closed')
   }
 
@@ -444,13 +418,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   }
 
   private dropped(item: Queued): void {
-    if (item.ack !== undefined) {
-      const pending = this.pending.get(item.ack)
-      if (pending) {
-        this.settle(item.ack)
-        pending.reject(new RequestError('overflow', pending.event, `the send buffer is full: "${pending.event}" was not sent`))
-      }
-    }
+    if (item.ack !== undefined) this.requests.fail(item.ack, 'overflow', 'the send buffer is full: the request was not sent')
     this.lifecycleEvents.emit('drop', { data: item.data, reason: 'overflow' }, this.listenerFailed)
   }
 
@@ -459,48 +427,25 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     while (this.ws === ws && this.ready && ws.readyState === OPEN) {
       const item = this.buffer.shift()
       if (!item) return
-      if (item.ack !== undefined) {
-        const pending = this.pending.get(item.ack)
-        if (!pending) continue
-        pending.sentOn = ws
-      }
+      if (item.ack !== undefined && !this.requests.sent(item.ack, ws)) continue
       ws.send(item.data as string)
     }
   }
 
   private makeRequest(event: string, data: unknown, options: RequestOptions, direct: WebSocketLike | false): Promise<unknown> {
     if (this.current === 'closed') return Promise.reject(new RequestError('closed', event, `the client is closed: "${event}" was not sent`))
-    const ack = this.nextAck++
     const timeout = options.timeout ?? this.options.requestTimeout ?? 10_000
     return new Promise((resolve, reject) => {
-      const pending: Pending = {
-        event,
-        resolve,
-        reject,
-        timer: this.clock.setTimeout(() => {
-          this.settle(ack)
-          // socket.io #4318: a request that timed out must not go out later.
-          this.buffer?.removeAck(ack)
-          reject(new RequestError('timeout', event, `no reply to "${event}" within ${timeout} ms`))
-        }, timeout),
-      }
-      this.pending.set(ack, pending)
+      // socket.io #4318: a request that timed out must not go out later.
+      const ack = this.requests.add(event, timeout, resolve, reject, (ack) => this.buffer?.removeAck(ack))
       const ws = direct || (this.ready ? this.ws : undefined)
-      if (ws && ws.readyState === OPEN) pending.sentOn = ws
+      if (ws && ws.readyState === OPEN) this.requests.sent(ack, ws)
       const accepted = this.deliver({ data: encodeEnvelope(event, data, ack), bytes: 0, ack }, direct || undefined)
-      if (!accepted && this.pending.has(ack)) {
-        this.settle(ack)
+      if (!accepted && this.requests.has(ack)) {
         const reason = this.current === 'closed' ? 'closed' : direct ? 'disconnected' : 'overflow'
-        reject(new RequestError(reason, event, `"${event}" could not be sent or buffered (${reason})`))
+        this.requests.fail(ack, reason, `"${event}" could not be sent or buffered (${reason})`)
       }
     })
-  }
-
-  private settle(ack: number): void {
-    const pending = this.pending.get(ack)
-    if (!pending) return
-    this.clock.clearTimeout(pending.timer)
-    this.pending.delete(ack)
   }
 
   // ---- small helpers ----
