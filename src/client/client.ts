@@ -184,7 +184,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     if (!this.stopLifecycle) this.stopLifecycle = watchLifecycle(this.options.lifecycle, this.lifecycle)
     this.clearTimer('retryTimer')
     this.attempts = 0
-    if (this.ws) this.drop({ code: 1000, reason: 'reconnect' }, false)
+    if (this.ws) this.discard({ code: 1000, reason: 'reconnect' })
     this.setState(this.everOpened ? 'reconnecting' : 'connecting')
     void this.open()
   }
@@ -370,7 +370,8 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     void this.open()
   }
 
-  private drop(close: CloseDetails, _wasClean: boolean): void {
+  /** Lets go of the current socket and closes it. */
+  private discard(close: CloseDetails): void {
     const ws = this.ws
     if (!ws) return
     this.release(ws)
@@ -387,7 +388,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   private stop(close: CloseDetails, byUser: boolean): void {
     this.generation++
     this.clearTimer('retryTimer')
-    if (this.ws) this.drop(close, true)
+    if (this.ws) this.discard(close)
     if (byUser) this.last = close
     this.stopLifecycle?.()
     this.stopLifecycle = undefined
