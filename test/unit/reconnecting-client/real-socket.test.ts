@@ -97,6 +97,29 @@ describe('client over real sockets', () => {
     expect(states).toEqual(['open', 'reconnecting', 'open'])
   })
 
+  it('heartbeat: pongs the server pings, and reconnects when a silent server stops pinging', async () => {
+    const server = await protocolServer()
+    let connections = 0
+    server.wss.on('connection', (ws) => {
+      const n = ++connections
+      // The first connection pings three times, then goes silent with TCP still open (a dead peer).
+      let pings = 0
+      const timer = setInterval(() => {
+        if (n === 1 && ++pings > 3) return
+        ws.send(JSON.stringify({ type: 'portsocket:ping' }))
+      }, 100)
+      ws.on('close', () => clearInterval(timer))
+    })
+    const client = open(`ws://127.0.0.1:${server.port}/`, { heartbeat: { timeout: 1000 } })
+    await until(() => connections === 2, 'a second connection after the heartbeat timeout')
+    expect(client.lastClose).toEqual({ code: 1006, reason: 'heartbeat timeout' })
+    expect(server.received.filter((m) => (m as { type: string }).type === 'portsocket:pong').length).toBeGreaterThanOrEqual(3)
+    await until(() => client.state === 'open', 'open again')
+    await new Promise((r) => setTimeout(r, 1500)) // pings keep the new connection alive past the timeout
+    expect(client.state).toBe('open')
+    expect(connections).toBe(2)
+  })
+
   it('a refused upgrade (HTTP 401) is retried with backoff; close() ends it without an unhandled error', async () => {
     const http = createServer((_req, res) => res.writeHead(401).end())
     http.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n'))
