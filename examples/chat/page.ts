@@ -12,6 +12,7 @@ const style = `
   header h1 { font-size: 17px; margin: 0; }
   header .room { color: var(--muted); }
   header a { margin-left: auto; color: var(--muted); font-size: 13px; }
+  button.link { background: none; border: 0; padding: 0; color: var(--muted); font: inherit; font-size: 13px; text-decoration: underline; cursor: pointer; }
   .status { font-size: 13px; padding: 3px 10px; border-radius: 999px; background: #e5e7eb; white-space: nowrap; }
   .status[data-state="open"] { background: #dcfce7; color: #166534; }
   .status[data-state="connecting"], .status[data-state="reconnecting"] { background: #fef3c7; color: #92400e; }
@@ -58,6 +59,7 @@ export const chatPage = `<!doctype html>
 <header>
   <h1>portsocket chat</h1>
   <span class="room" id="room-title"></span>
+  <button class="link" id="change" type="button">change</button>
   <span class="status" id="status" data-state="idle">not connected</span>
   <a href="/admin">admin</a>
 </header>
@@ -215,6 +217,12 @@ function join(name, room) {
   showStatus()
   $('text').focus()
 }
+
+$('change').addEventListener('click', () => {
+  $('join').hidden = false
+  loadRooms()
+  $('room').focus()
+})
 
 $('join-form').addEventListener('submit', (e) => {
   e.preventDefault()
