@@ -31,6 +31,9 @@ export default defineConfig({
           provide: { runtime },
         },
       })),
+      // The chat demo in Debian's Chromium (playwright-core), on Node and Bun; each test
+      // starts its own server. Screenshots go to test-artifacts/browser/ (not committed).
+      { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000 } },
     ],
   },
 })

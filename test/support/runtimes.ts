@@ -30,6 +30,8 @@ export interface StartOptions {
   fixtureDir?: string
   /** How long to wait for GET /health to answer 200 (default 60 s on workerd, else 20 s). */
   readyTimeoutMs?: number
+  /** Listen on this port (e.g. to restart a server where its clients reconnect); default: a free one. */
+  port?: number
 }
 
 /** A fixture app running as a real process in one runtime. */
@@ -137,7 +139,7 @@ function track(pid: number): void {
 /** Starts the fixture app under `runtime` and resolves once GET /health answers 200. */
 export async function startFixture(runtime: RuntimeName, options: StartOptions = {}): Promise<Fixture> {
   if (!runtimeNames.includes(runtime)) throw new Error(`unknown runtime "${runtime}" (expected one of ${runtimeNames.join(', ')})`)
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const { file, args, env, scratch } = await launch(runtime, port, options)
   const child = spawn(file, args, {
     cwd: repoRoot,

@@ -1,0 +1,19 @@
+// npm run build && npx deno run -A examples/chat/deno.ts
+import { serve } from '../../adapters/deno.ts'
+import { createChatApp } from './app.ts'
+import { clientFile } from './client-files.ts'
+
+declare const Deno: {
+  env: { get(name: string): string | undefined }
+  addSignalListener(signal: 'SIGTERM', handler: () => void): void
+  exit(code: number): never
+}
+
+// REDIS_URL: see node.ts.
+const app = createChatApp({ clientFile })
+const server = await serve(app, { hostname: Deno.env.get('HOST') })
+console.log(`portsocket chat on Deno: http://localhost:${server.port}/ (admin: /admin)`)
+Deno.addSignalListener('SIGTERM', async () => {
+  await server.close()
+  Deno.exit(0)
+})
