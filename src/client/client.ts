@@ -26,6 +26,8 @@ type Frame = string | ArrayBufferLike | ArrayBufferView
 const OPEN = 1
 const CONNECTING = 0
 const defaultStop = (code: number) => code === 1008 || (code >= 4000 && code <= 4099)
+const PING_TEXT = JSON.stringify({ type: PING })
+const PONG_TEXT = JSON.stringify({ type: PONG })
 
 /**
  * A WebSocket that reconnects by itself, buffers while it is down, and speaks
@@ -60,6 +62,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   private connectTimer: unknown
   private stableTimer: unknown
   private heartbeatTimer: unknown
+  private probeTimer: unknown
   private stopLifecycle: (() => void) | undefined
 
   constructor(url: PortsocketClient['url'], options: ClientOptions<C> = {}) {
@@ -296,7 +299,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
   private control(ws: WebSocketLike, envelope: Envelope): void {
     switch (envelope.type) {
       case PING:
-        ws.send(JSON.stringify({ type: PONG }))
+        ws.send(PONG_TEXT)
         return
       case ACK:
         this.requests.answer(envelope)
@@ -336,6 +339,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     this.clearTimer('connectTimer')
     this.clearTimer('stableTimer')
     this.clearTimer('heartbeatTimer')
+    this.clearTimer('probeTimer')
     this.requests.failSentOn(ws)
   }
 
@@ -455,6 +459,13 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     const heartbeat = this.options.heartbeat
     if (!heartbeat) return
     this.clearTimer('heartbeatTimer')
+    this.clearTimer('probeTimer')
+    // Halfway through a silence, ask: every portsocket server answers a ping with a pong
+    // (a hibernating Durable Object too, without waking), so a quiet but healthy link
+    // never times out, whether or not the route pings on its own.
+    this.probeTimer = this.clock.setTimeout(() => {
+      if (this.ws === ws) ws.send(PING_TEXT)
+    }, heartbeat.timeout / 2)
     this.heartbeatTimer = this.clock.setTimeout(() => {
       if (this.ws === ws) this.lost(ws, 'heartbeat timeout')
     }, heartbeat.timeout)
@@ -482,7 +493,7 @@ export class PortsocketClient<C extends EventContract = EventContract> {
     else rethrow(error)
   }
 
-  private clearTimer(name: 'retryTimer' | 'connectTimer' | 'stableTimer' | 'heartbeatTimer'): void {
+  private clearTimer(name: 'retryTimer' | 'connectTimer' | 'stableTimer' | 'heartbeatTimer' | 'probeTimer'): void {
     if (this[name] !== undefined) this.clock.clearTimeout(this[name])
     this[name] = undefined
   }

@@ -159,10 +159,11 @@ export interface ClientOptions<C extends EventContract = EventContract> {
   /** How long an attempt may take to open, in ms, before it is dropped and retried. Default 10000. */
   connectTimeout?: number
   /**
-   * Drop and reconnect when nothing at all arrives for `timeout` ms. Pair it with the
-   * route's `heartbeat: { interval, app: true }` (the server's `portsocket:ping`, which
-   * the client always answers) and a timeout above the interval, e.g. 2.5× it.
-   * Default: off.
+   * Drop and reconnect when nothing at all arrives for `timeout` ms. After `timeout / 2`
+   * of silence the client sends `{"type":"portsocket:ping"}`, which every portsocket
+   * server answers with a pong (on Workers without waking a hibernating object), so a
+   * quiet healthy link stays up. The client also answers the server's own app-level
+   * pings (route option `heartbeat: { interval, app: true }`). Default: off.
    */
   heartbeat?: { timeout: number } | false
   /** Default timeout of `request()`, in ms. Default 10000. */

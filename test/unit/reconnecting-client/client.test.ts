@@ -623,4 +623,22 @@ describe('heartbeat', () => {
     expect(FakeWebSocket.live).toHaveLength(1)
     expect(FakeWebSocket.last).not.toBe(ws)
   })
+
+  it('asks with a ping halfway through a silence, and a pong keeps the link', async () => {
+    const { c } = client({ heartbeat: { timeout: 5000 } })
+    await flush()
+    const ws = FakeWebSocket.last
+    ws.accept()
+    await flush()
+    await clock.advance(2499)
+    expect(ws.sent).toEqual([])
+    await clock.advance(1)
+    expect(ws.sent).toEqual([JSON.stringify({ type: 'portsocket:ping' })])
+    ws.receive({ type: 'portsocket:pong' })
+    await clock.advance(4999)
+    expect(c.state).toBe('open')
+    expect(ws.sent).toHaveLength(2) // the next probe, 2.5 s after the pong
+    await clock.advance(1)
+    expect(c.state).toBe('reconnecting') // no answer to it: dead
+  })
 })
