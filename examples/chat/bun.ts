@@ -2,10 +2,10 @@
 import { serve } from '../../adapters/bun.ts'
 import { createChatApp } from './app.ts'
 import { clientFile } from './client-files.ts'
+import { hubFromEnv } from './hub.ts'
 
-// REDIS_URL: see node.ts.
 const app = createChatApp({ clientFile })
-const server = await serve(app, { hostname: process.env.HOST })
+const server = await serve(app, { hostname: process.env.HOST, hub: await hubFromEnv((name) => process.env[name]) })
 console.log(`portsocket chat on Bun: http://localhost:${server.port}/ (admin: /admin)`)
 process.once('SIGTERM', async () => {
   await server.close()

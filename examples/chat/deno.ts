@@ -2,6 +2,7 @@
 import { serve } from '../../adapters/deno.ts'
 import { createChatApp } from './app.ts'
 import { clientFile } from './client-files.ts'
+import { hubFromEnv } from './hub.ts'
 
 declare const Deno: {
   env: { get(name: string): string | undefined }
@@ -9,9 +10,8 @@ declare const Deno: {
   exit(code: number): never
 }
 
-// REDIS_URL: see node.ts.
 const app = createChatApp({ clientFile })
-const server = await serve(app, { hostname: Deno.env.get('HOST') })
+const server = await serve(app, { hostname: Deno.env.get('HOST'), hub: await hubFromEnv((name) => Deno.env.get(name)) })
 console.log(`portsocket chat on Deno: http://localhost:${server.port}/ (admin: /admin)`)
 Deno.addSignalListener('SIGTERM', async () => {
   await server.close()
