@@ -14,7 +14,6 @@ interface BunWebSocket {
   terminate(): void
   ping(): void
   getBufferedAmount(): number
-  readonly extensions?: string
 }
 interface BunServer {
   readonly port: number
@@ -25,8 +24,17 @@ interface BunServer {
 }
 declare const Bun: { serve(options: object): BunServer; env: Record<string, string | undefined> }
 
+/**
+ * What Bun (uWebSockets, shared compressor) answers every permessage-deflate offer with.
+ * Bun does not tell the server socket, so the adapter reports it from the offer.
+ */
+const BUN_DEFLATE = 'permessage-deflate; client_no_context_takeover; server_no_context_takeover'
+
 class BunTransport implements Transport {
-  constructor(readonly ws: BunWebSocket) {}
+  constructor(
+    readonly ws: BunWebSocket,
+    readonly negotiated: string,
+  ) {}
   send(data: string | Uint8Array): boolean {
     // Bun answers with the bytes written, -1 under backpressure, 0 when dropped.
     return this.ws.send(data) > 0
@@ -50,13 +58,18 @@ class BunTransport implements Transport {
     return this.ws.getBufferedAmount()
   }
   get extensions(): string {
-    return this.ws.extensions ?? ''
+    return this.negotiated
   }
 }
 
 class BunRuntime extends Runtime<BunServer> {
   readonly name = 'bun'
   server: BunServer | undefined
+  readonly #extensions = new WeakMap<ServerSocket<any>, string>()
+
+  constructor(readonly perMessageDeflate: boolean) {
+    super()
+  }
 
   /**
    * Room and broadcast sends go through Bun's native pub/sub: one call, and Bun writes
@@ -79,6 +92,8 @@ class BunRuntime extends Runtime<BunServer> {
         headers.set('sec-websocket-protocol', '') // Bun then sends no header at all
       }
     }
+    const offer = request.headers.get('sec-websocket-extensions') ?? ''
+    if (this.perMessageDeflate && /(?:^|,)\s*permessage-deflate\s*(?:;|,|$)/i.test(offer)) this.#extensions.set(socket, BUN_DEFLATE)
     if (server.upgrade(request, { headers, data: socket })) return undefined
     return new Response('WebSocket upgrade failed', { status: 400 })
   }
@@ -93,8 +108,8 @@ class BunRuntime extends Runtime<BunServer> {
       sendPings: false,
       backpressureLimit: 2 ** 31 - 1,
       closeOnBackpressureLimit: false,
-      perMessageDeflate: false,
-      open: (ws: BunWebSocket) => this.open(ws.data, new BunTransport(ws)),
+      perMessageDeflate: this.perMessageDeflate,
+      open: (ws: BunWebSocket) => this.open(ws.data, new BunTransport(ws, this.#extensions.get(ws.data) ?? '')),
       message: (ws: BunWebSocket, message: string | Uint8Array) => ws.data.received(message),
       pong: (ws: BunWebSocket) => ws.data.ponged(),
       close: (ws: BunWebSocket, code: number, reason: string) => ws.data.detached(code, reason),
@@ -110,7 +125,7 @@ class BunRuntime extends Runtime<BunServer> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new BunRuntime()
+  const runtime = new BunRuntime(options.perMessageDeflate ?? false)
   const hostname = options.hostname ?? '0.0.0.0'
   const server = Bun.serve({
     port: options.port ?? (Number(Bun.env.PORT) || 3000),

@@ -1,4 +1,5 @@
 import { isSendableCloseCode } from '../src/close-codes.ts'
+import { answerDeflateOffer } from '../src/extensions.ts'
 import { Runtime, type FetchApp } from '../src/index.ts'
 import { resolveOptions } from '../src/options.ts'
 import { routeAt } from '../src/routes.ts'
@@ -24,36 +25,69 @@ interface DurableObjectNamespace {
   get(id: unknown): { fetch(request: Request): Promise<Response> }
 }
 
-/** Answers the peer's close frame: without the auto-reply compatibility flag workerd leaves that to us. */
-function answerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code: number, reason: string): void {
+/**
+ * Answers the peer's close frame: without the auto-reply compatibility flag workerd leaves
+ * that to us. workerd passes on codes no peer may send (999, 1004, 1006, 1015, 5000…)
+ * as they came, so those get the RFC 6455 answer, 1002, as on the other runtimes; 1005
+ * stands for a close frame without a code, answered with 1000.
+ */
+function answerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code: number, reason: string, wasClean: boolean): void {
   if (socket?.readyState !== 1) return
+  const invalid = code !== 1005 && wasClean && !isSendableCloseCode(code)
   try {
-    ws.close(isSendableCloseCode(code) ? code : 1000, reason)
+    if (invalid) ws.close(1002, 'invalid close code')
+    else ws.close(isSendableCloseCode(code) ? code : 1000, reason)
   } catch {}
+}
+
+/**
+ * workerd compresses with permessage-deflate when the client offers it, but its server-side
+ * socket reports no extensions. The adapter answers the offer itself (workerd follows the
+ * Worker's `Sec-WebSocket-Extensions`), so the socket reports what the client was told.
+ */
+function negotiateExtensions(request: Request, headers: Headers): string {
+  const answer = answerDeflateOffer(request.headers.get('sec-websocket-extensions'))
+  if (answer) headers.set('sec-websocket-extensions', answer)
+  return answer ?? ''
+}
+
+/** A workerd socket's transport, reporting the extensions the adapter negotiated. */
+class WorkerdTransport extends StandardTransport {
+  constructor(
+    ws: WebSocket,
+    readonly negotiated: string,
+  ) {
+    super(ws)
+  }
+  override get extensions(): string {
+    return this.negotiated
+  }
 }
 
 class WorkerdRuntime extends Runtime<unknown> {
   readonly name = 'workerd'
 
-  protected accept(_request: Request, socket: ServerSocket<any>, headers: Headers) {
+  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers) {
+    const extensions = negotiateExtensions(request, headers)
     const { 0: client, 1: server } = new WebSocketPair()
     server.accept()
     // Registered before the core's listener, which marks the socket closed.
-    server.addEventListener('close', (event) => answerClose(server, socket, event.code, event.reason))
+    server.addEventListener('close', (event) => answerClose(server, socket, event.code, event.reason, event.wasClean))
     listenStandard(server, socket)
-    this.open(socket, new StandardTransport(server))
+    this.open(socket, new WorkerdTransport(server, extensions))
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
 }
 
 /** A hibernatable socket's transport: room changes are saved with the socket. */
-class HibernatingTransport extends StandardTransport {
+class HibernatingTransport extends WorkerdTransport {
   constructor(
     override readonly ws: WorkerdWebSocket,
     readonly runtime: DurableRuntime,
     readonly socket: ServerSocket<any>,
+    negotiated: string,
   ) {
-    super(ws)
+    super(ws, negotiated)
   }
   subscribe(): void {
     this.runtime.save(this.ws, this.socket)
@@ -81,10 +115,11 @@ class DurableRuntime extends WorkerdRuntime {
     // Sockets whose hooks live in a closure (upgrade(), or hooks made per request)
     // cannot be revived, so they stay in memory and keep the object awake.
     if (socket.route === undefined) return super.accept(request, socket, headers)
+    const extensions = negotiateExtensions(request, headers)
     const { 0: client, 1: server } = new WebSocketPair()
     this.state.acceptWebSocket(server)
     this.#byWebSocket.set(server, socket)
-    this.open(socket, new HibernatingTransport(server, this, socket))
+    this.open(socket, new HibernatingTransport(server, this, socket, extensions))
     this.save(server, socket)
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
@@ -92,14 +127,15 @@ class DurableRuntime extends WorkerdRuntime {
   /** Saves what the socket needs to survive hibernation (attachments hold 2 KiB at most). */
   save(ws: WorkerdWebSocket, socket: ServerSocket<any>): void {
     try {
-      ws.serializeAttachment(socket.snapshot())
+      // The negotiated extensions ride along: the request they came from is gone after a nap.
+      ws.serializeAttachment({ ...socket.snapshot(), extensions: socket.extensions })
     } catch (error) {
       console.warn(`portsocket: connection ${socket.id} could not be saved for hibernation:`, (error as Error).message)
     }
   }
 
   #revive(ws: WorkerdWebSocket): void {
-    const saved = ws.deserializeAttachment() as SocketSnapshot | null
+    const saved = ws.deserializeAttachment() as (SocketSnapshot & { extensions?: string }) | null
     const route = saved?.v === 1 ? routeAt(saved.route) : undefined
     if (!saved || !route) {
       try {
@@ -118,7 +154,7 @@ class DurableRuntime extends WorkerdRuntime {
       route: saved.route,
     })
     this.#byWebSocket.set(ws, socket)
-    socket.restore(new HibernatingTransport(ws, this, socket), this, saved)
+    socket.restore(new HibernatingTransport(ws, this, socket, saved.extensions ?? ''), this, saved)
   }
 
   message(ws: WebSocket, data: string | ArrayBuffer): void {
@@ -128,9 +164,9 @@ class DurableRuntime extends WorkerdRuntime {
     this.save(ws as WorkerdWebSocket, socket) // counters, and data the handler changed
   }
 
-  closed(ws: WebSocket, code: number, reason: string): void {
+  closed(ws: WebSocket, code: number, reason: string, wasClean = true): void {
     const socket = this.#byWebSocket.get(ws)
-    answerClose(ws, socket, code, reason)
+    answerClose(ws, socket, code, reason, wasClean)
     socket?.detached(code || 1006, reason)
   }
 }
@@ -169,11 +205,11 @@ export function createSocketObject(app: FetchApp): SocketObjectClass {
     webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
       this.runtime.message(ws, message)
     }
-    webSocketClose(ws: WebSocket, code: number, reason: string): void {
-      this.runtime.closed(ws, code, reason)
+    webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void {
+      this.runtime.closed(ws, code, reason, wasClean)
     }
     webSocketError(ws: WebSocket): void {
-      this.runtime.closed(ws, 1006, '')
+      this.runtime.closed(ws, 1006, '', false)
     }
   }
 }

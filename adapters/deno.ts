@@ -16,6 +16,48 @@ declare const Deno: {
   env: { get(name: string): string | undefined }
 }
 
+/**
+ * How long the peer must have been silent before Deno is asked to send a close frame,
+ * and the longest a server-initiated close waits for that silence.
+ */
+const QUIET_MS = 30
+const MAX_QUIET_WAIT_MS = 1000
+
+/**
+ * Deno drops the TCP connection as soon as it has sent a close frame; data the peer sent
+ * meanwhile is then unread, so the kernel answers with a reset, and a reset makes the
+ * peer's kernel discard everything not yet read: the replies sent before the close, and
+ * the close frame itself (the client sees 1006). So a server-initiated close first lets
+ * Deno read and discard (the core ignores messages once closing) until the peer has been
+ * quiet for a moment, or `MAX_QUIET_WAIT_MS` at most, then sends the close frame.
+ */
+class DenoTransport extends StandardTransport {
+  #lastIncoming = 0
+  #closing = false
+
+  constructor(ws: WebSocket) {
+    super(ws)
+    ws.addEventListener('message', () => (this.#lastIncoming = Date.now()))
+  }
+
+  override close(code: number, reason: string): void {
+    if (this.#closing) return
+    this.#closing = true
+    const deadline = Date.now() + MAX_QUIET_WAIT_MS
+    const attempt = () => {
+      const now = Date.now()
+      const quiet = now - this.#lastIncoming
+      if (quiet >= QUIET_MS || now >= deadline || this.ws.readyState !== 1) return super.close(code, reason)
+      setTimeout(attempt, Math.min(QUIET_MS - quiet, deadline - now))
+    }
+    attempt()
+  }
+
+  override terminate(): void {
+    super.close(1001, 'terminated')
+  }
+}
+
 class DenoRuntime extends Runtime<unknown> {
   readonly name = 'deno'
 
@@ -28,7 +70,7 @@ class DenoRuntime extends Runtime<unknown> {
       idleTimeout: interval ? Math.max(1, Math.ceil(interval / 1000)) : 0,
     })
     listenStandard(ws, socket)
-    ws.addEventListener('open', () => this.open(socket, new StandardTransport(ws)))
+    ws.addEventListener('open', () => this.open(socket, new DenoTransport(ws)))
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
   }

@@ -109,4 +109,14 @@ export interface ServeOptions {
    * below it. Default 1 MiB.
    */
   maxMessageSize?: number
+  /**
+   * Negotiate permessage-deflate (RFC 7692) with clients that offer it, using the runtime's
+   * own implementation (`ws` on Node, uWebSockets on Bun). Default false. It trades memory
+   * and CPU for bandwidth: each compressed connection keeps zlib state (tens of KiB per
+   * direction with context takeover) and every message is deflated and inflated, so turn
+   * it on for large, repetitive text over slow links, not for many small messages.
+   * `socket.extensions` reports what was agreed. Deno does not negotiate compression;
+   * workerd always does when the client offers it.
+   */
+  perMessageDeflate?: boolean
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
+import { checkHandshake, checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
 import type { SocketHooks } from './hooks.ts'
 import { resolveOptions, type SocketOptions } from './options.ts'
 import { runtimeOf } from './runtime.ts'
@@ -56,6 +56,7 @@ export function createUpgrade<Data>(
         'portsocket/node, portsocket/bun or portsocket/deno, or toWorker() from portsocket/cloudflare',
     )
   }
+  checkHandshake(request)
   const resolved = resolveOptions(options)
   checkOrigin(c, resolved)
   const protocol = selectProtocol(c, resolved) ?? ''
