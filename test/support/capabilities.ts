@@ -11,13 +11,65 @@ export interface Capabilities {
   sendBufferVisible: boolean
   /** A server process that portsocket shuts down (SIGTERM → close every socket with 1001). */
   serverShutdown: boolean
+  /**
+   * RFC 6455 frame checks, as the README's "Protocol edges" table states them. The runtime
+   * parses frames before portsocket sees a message, so where it differs the row says how.
+   */
+  frames: {
+    /** A frame-level protocol error is answered with a close frame (1002/1007) before the end. */
+    closeFrameOnProtocolError: boolean
+    /** Unmasked client frames fail the connection. */
+    rejectsUnmasked: boolean
+    /** Control frames over 125 bytes fail the connection. */
+    controlFrameLimit: boolean
+    /** Text that is not UTF-8 fails with 1007 (else it is delivered with U+FFFD). */
+    validatesUtf8: boolean
+    /** Close frames with a 1-byte payload, code 1005 or a non-UTF-8 reason fail the connection. */
+    validatesClosePayload: boolean
+    /** A declared length over the transport ceiling is refused at the frame header (1009). */
+    refusesDeclaredLength: boolean
+    /** The handshake reaches portsocket, which checks version and key (426 / 400). */
+    checksHandshake: boolean
+  }
+}
+
+const strict = {
+  closeFrameOnProtocolError: true,
+  rejectsUnmasked: true,
+  controlFrameLimit: true,
+  validatesUtf8: true,
+  validatesClosePayload: true,
+  refusesDeclaredLength: true,
+  checksHandshake: true,
 }
 
 export const capabilities: Record<RuntimeName, Capabilities> = {
-  node: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true },
-  bun: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true },
-  deno: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true },
+  node: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true, frames: strict },
+  bun: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true, frames: strict },
+  // Deno's frame parser drops the connection without a close frame on protocol errors,
+  // accepts unmasked frames, and has no transport ceiling below 64 MiB (nothing is
+  // allocated for a declared length): see "Protocol edges" in README.md.
+  deno: {
+    deadPeerDetection: true,
+    sendBufferVisible: true,
+    serverShutdown: true,
+    frames: { ...strict, closeFrameOnProtocolError: false, rejectsUnmasked: false, refusesDeclaredLength: false },
+  },
   // workerd shows the Worker no pings, pongs or send buffer, and the platform owns the
-  // process: see "Capabilities" in README.md.
-  workerd: { deadPeerDetection: false, sendBufferVisible: false, serverShutdown: false },
+  // process: see "Capabilities" in README.md. Its frame parser and handshake front end
+  // are its own: see "Protocol edges".
+  workerd: {
+    deadPeerDetection: false,
+    sendBufferVisible: false,
+    serverShutdown: false,
+    frames: {
+      closeFrameOnProtocolError: true,
+      rejectsUnmasked: false,
+      controlFrameLimit: false,
+      validatesUtf8: false,
+      validatesClosePayload: false,
+      refusesDeclaredLength: false,
+      checksHandshake: false,
+    },
+  },
 }

@@ -101,6 +101,7 @@ export class RawConnection {
   answerClose = true
   #buffer = Buffer.alloc(0)
   #close: { code: number | undefined; reason: string } | undefined
+  #sentClose = false
   #ended: 'end' | 'reset' | undefined
   #wake: (() => void)[] = []
 
@@ -122,6 +123,7 @@ export class RawConnection {
   }
 
   send(spec: FrameSpec): void {
+    if (spec.opcode === Opcode.Close) this.#sentClose = true
     this.write(encodeFrame(spec))
   }
 
@@ -216,7 +218,8 @@ export class RawConnection {
           code: payload.length >= 2 ? payload.readUInt16BE(0) : 1005,
           reason: payload.subarray(2).toString('utf8'),
         }
-        if (this.answerClose) this.write(encodeFrame({ opcode: Opcode.Close, payload: payload.subarray(0, 2) }))
+        // A close frame answering ours needs no answer.
+        if (this.answerClose && !this.#sentClose) this.write(encodeFrame({ opcode: Opcode.Close, payload: payload.subarray(0, 2) }))
       } else if (frame.frame.opcode !== Opcode.Close) {
         this.frames.push(frame.frame)
       }
