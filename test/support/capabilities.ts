@@ -12,6 +12,11 @@ export interface Capabilities {
   /** A server process that portsocket shuts down (SIGTERM → close every socket with 1001). */
   serverShutdown: boolean
   /**
+   * A server-initiated close of a socket that never sent a message ends the connection as
+   * soon as the peer answers (workerd: a hibernatable socket lingers until the object hibernates).
+   */
+  promptSilentClose: boolean
+  /**
    * RFC 6455 frame checks, as the README's "Protocol edges" table states them. The runtime
    * parses frames before portsocket sees a message, so where it differs the row says how.
    */
@@ -44,8 +49,8 @@ const strict = {
 }
 
 export const capabilities: Record<RuntimeName, Capabilities> = {
-  node: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true, frames: strict },
-  bun: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true, frames: strict },
+  node: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true, promptSilentClose: true, frames: strict },
+  bun: { deadPeerDetection: true, sendBufferVisible: true, serverShutdown: true, promptSilentClose: true, frames: strict },
   // Deno's frame parser drops the connection without a close frame on protocol errors,
   // accepts unmasked frames, and has no transport ceiling below 64 MiB (nothing is
   // allocated for a declared length): see "Protocol edges" in README.md.
@@ -53,6 +58,7 @@ export const capabilities: Record<RuntimeName, Capabilities> = {
     deadPeerDetection: true,
     sendBufferVisible: true,
     serverShutdown: true,
+    promptSilentClose: true,
     frames: { ...strict, closeFrameOnProtocolError: false, rejectsUnmasked: false, refusesDeclaredLength: false },
   },
   // workerd shows the Worker no pings, pongs or send buffer, and the platform owns the
@@ -62,6 +68,7 @@ export const capabilities: Record<RuntimeName, Capabilities> = {
     deadPeerDetection: false,
     sendBufferVisible: false,
     serverShutdown: false,
+    promptSilentClose: false,
     frames: {
       closeFrameOnProtocolError: true,
       rejectsUnmasked: false,
