@@ -239,6 +239,31 @@ describe('close frames', () => {
   })
 })
 
+describe('many bad connections at once', () => {
+  it('fifty connections breaking the protocol in ten ways all end, and the server serves everyone else', async () => {
+    const bad: FrameSpec[][] = [
+      [{ opcode: Opcode.Text, payload: 'x', rsv: 4 }],
+      [{ opcode: 5, payload: 'x' }],
+      [{ opcode: Opcode.Ping, payload: 'x', fin: false }],
+      [{ opcode: Opcode.Continuation, payload: 'x' }],
+      [{ opcode: Opcode.Text, payload: 'a', fin: false }, { opcode: Opcode.Binary, payload: 'b' }],
+      [{ opcode: Opcode.Close, payload: closePayload(5000) }],
+      [{ opcode: Opcode.Close, payload: closePayload(1006) }],
+      [{ opcode: Opcode.Binary, declaredLength: 2n ** 40n }],
+      [{ opcode: Opcode.Binary, declaredLength: 2n ** 63n, lengthForm: 64 }],
+      [{ opcode: Opcode.Close, payload: Buffer.from([1]) }],
+    ]
+    const endings = await Promise.all(Array.from({ length: 50 }, (_, i) => probe(bad[i % bad.length]!)))
+    for (const ending of endings) expect(ending.how).not.toBe('timeout')
+    const others = await Promise.all(Array.from({ length: 5 }, () => connect(wsUrl('/ws/echo'))))
+    for (const [i, other] of others.entries()) {
+      other.send(`fine ${i}`)
+      expect(await other.nextText()).toBe(`fine ${i}`)
+      other.close()
+    }
+  })
+})
+
 describe('handshake', () => {
   const answer = async (headers: Record<string, string | null>) => {
     const url = wsUrl('/ws/echo')
