@@ -1,4 +1,4 @@
-import { Runtime, TransportError, type FetchApp, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
+import { Runtime, TransportError, type FetchApp, type RuntimeOptions, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
 // The few parts of Bun's API this adapter uses, declared here so the package builds
 // without Bun's type definitions.
@@ -12,7 +12,6 @@ interface BunWebSocket {
   terminate(): void
   ping(): void
   getBufferedAmount(): number
-  readonly extensions?: string
 }
 interface BunServer {
   readonly port: number
@@ -24,8 +23,17 @@ interface BunServer {
 }
 declare const Bun: { serve(options: object): BunServer; env: Record<string, string | undefined> }
 
+/**
+ * What Bun (uWebSockets, shared compressor) answers every permessage-deflate offer with.
+ * Bun does not tell the server socket, so the adapter reports it from the offer.
+ */
+const BUN_DEFLATE = 'permessage-deflate; client_no_context_takeover; server_no_context_takeover'
+
 class BunTransport implements Transport {
-  constructor(readonly ws: BunWebSocket) {}
+  constructor(
+    readonly ws: BunWebSocket,
+    readonly negotiated: string,
+  ) {}
   send(data: string | Uint8Array): boolean {
     // Bun answers with the bytes written, -1 under backpressure, 0 when dropped.
     return this.ws.send(data) > 0
@@ -49,13 +57,21 @@ class BunTransport implements Transport {
     return this.ws.getBufferedAmount()
   }
   get extensions(): string {
-    return this.ws.extensions ?? ''
+    return this.negotiated
   }
 }
 
 class BunRuntime extends Runtime<BunServer> {
   readonly name = 'bun'
   server: BunServer | undefined
+  readonly #extensions = new WeakMap<ServerSocket<any>, string>()
+
+  constructor(
+    options: RuntimeOptions,
+    readonly perMessageDeflate: boolean,
+  ) {
+    super(options)
+  }
 
   /**
    * Room and broadcast sends go through Bun's native pub/sub: one call, and Bun writes
@@ -84,6 +100,8 @@ class BunRuntime extends Runtime<BunServer> {
         headers.set('sec-websocket-protocol', '') // Bun then sends no header at all
       }
     }
+    const offer = request.headers.get('sec-websocket-extensions') ?? ''
+    if (this.perMessageDeflate && /(?:^|,)\s*permessage-deflate\s*(?:;|,|$)/i.test(offer)) this.#extensions.set(socket, BUN_DEFLATE)
     if (server.upgrade(request, { headers, data: socket })) return undefined
     // Bun refused the handshake: the socket will never open, so it settles now.
     this.detached(socket, 1006, 'upgrade failed')
@@ -100,10 +118,10 @@ class BunRuntime extends Runtime<BunServer> {
       sendPings: false,
       backpressureLimit: 2 ** 31 - 1,
       closeOnBackpressureLimit: false,
-      perMessageDeflate: false,
+      perMessageDeflate: this.perMessageDeflate,
       open: (ws: BunWebSocket) => {
         this.#bunSockets.set(ws.data, ws)
-        this.open(ws.data, new BunTransport(ws))
+        this.open(ws.data, new BunTransport(ws, this.#extensions.get(ws.data) ?? ''))
       },
       message: (ws: BunWebSocket, message: string | Uint8Array) => this.received(ws.data, message),
       pong: (ws: BunWebSocket) => this.ponged(ws.data),
@@ -134,7 +152,7 @@ function bunErrorCode(reason: string): number {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new BunRuntime({ hub: options.hub })
+  const runtime = new BunRuntime({ hub: options.hub }, options.perMessageDeflate ?? false)
   const hostname = options.hostname ?? '0.0.0.0'
   const server = Bun.serve({
     port: options.port ?? (Number(Bun.env.PORT) || 3000),

@@ -1,5 +1,6 @@
 import { PING_TEXT, PONG_TEXT } from '../src/connection/control.ts'
 import { Runtime, type Clock, type FetchApp, type Hub, type RevivedSocket, type ServerSocket } from '../src/index.ts'
+import { answerDeflateOffer } from '../src/http/extensions.ts'
 import { answerPeerClose, listenStandard, StandardTransport } from '../src/runtime/standard-transport.ts'
 
 // workerd's additions to the web platform, declared so the package builds without
@@ -28,6 +29,30 @@ interface DurableObjectNamespace {
   get(id: unknown): { fetch(request: Request): Promise<Response> }
 }
 
+/**
+ * workerd compresses with permessage-deflate when the client offers it, but its server-side
+ * socket reports no extensions. The adapter answers the offer itself (workerd follows the
+ * Worker's `Sec-WebSocket-Extensions`), so the socket reports what the client was told.
+ */
+function negotiateExtensions(request: Request, headers: Headers): string {
+  const answer = answerDeflateOffer(request.headers.get('sec-websocket-extensions'))
+  if (answer) headers.set('sec-websocket-extensions', answer)
+  return answer ?? ''
+}
+
+/** A workerd socket's transport, reporting the extensions the adapter negotiated. */
+class WorkerdTransport extends StandardTransport {
+  constructor(
+    ws: WebSocket,
+    readonly negotiated: string,
+  ) {
+    super(ws)
+  }
+  override get extensions(): string {
+    return this.negotiated
+  }
+}
+
 class WorkerdRuntime extends Runtime<unknown> {
   readonly name = 'workerd'
 
@@ -35,17 +60,18 @@ class WorkerdRuntime extends Runtime<unknown> {
     return request.headers.get('cf-connecting-ip') ?? ''
   }
 
-  protected accept(_request: Request, socket: ServerSocket<any>, headers: Headers) {
+  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers) {
+    const extensions = negotiateExtensions(request, headers)
     const { 0: client, 1: server } = new WebSocketPair()
     server.accept()
     listenStandard(server, this, socket, true)
-    this.open(socket, new StandardTransport(server))
+    this.open(socket, new WorkerdTransport(server, extensions))
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
 }
 
 /** A hibernatable socket's transport: the core runs no heartbeat timer for it. */
-class HibernatingTransport extends StandardTransport {
+class HibernatingTransport extends WorkerdTransport {
   readonly hibernates = true
 }
 
@@ -63,6 +89,8 @@ interface Snapshot {
   in: number
   out: number
   seen: number
+  /** The negotiated extensions: the request they came from is gone after a nap. */
+  ext: string
 }
 
 /**
@@ -117,11 +145,12 @@ class DurableRuntime extends WorkerdRuntime {
     // request, routes without an id) stay in memory and keep the object awake.
     const route = this.routeOf(socket)
     if (route === undefined) return super.accept(request, socket, headers)
+    const extensions = negotiateExtensions(request, headers)
     const { 0: client, 1: server } = new WebSocketPair()
     this.state.acceptWebSocket(server)
     this.#byWebSocket.set(server, socket)
     this.#webSockets.set(socket, server)
-    this.open(socket, new HibernatingTransport(server))
+    this.open(socket, new HibernatingTransport(server, extensions))
     this.persist(socket)
     return new Response(null, { status: 101, headers, webSocket: client } as ResponseInit)
   }
@@ -144,6 +173,7 @@ class DurableRuntime extends WorkerdRuntime {
       in: socket.messagesIn,
       out: socket.messagesOut,
       seen: this.lastMessageAt(socket),
+      ext: socket.extensions,
     }
     try {
       ws.serializeAttachment(snapshot)
@@ -170,7 +200,7 @@ class DurableRuntime extends WorkerdRuntime {
             lastMessageAt: saved.seen,
           }
         : undefined
-    const socket = revived && this.revive(revived, () => new HibernatingTransport(ws))
+    const socket = revived && this.revive(revived, () => new HibernatingTransport(ws, saved?.ext ?? ''))
     if (!socket) {
       try {
         ws.close(1011, 'connection state lost')
@@ -188,9 +218,9 @@ class DurableRuntime extends WorkerdRuntime {
     this.received(socket, typeof data === 'string' ? data : new Uint8Array(data))
   }
 
-  closed(ws: WebSocket, code: number, reason: string): void {
+  closed(ws: WebSocket, code: number, reason: string, wasClean = true): void {
     const socket = this.#byWebSocket.get(ws)
-    answerPeerClose(ws, socket, code, reason)
+    answerPeerClose(ws, socket, code, reason, wasClean)
     if (socket) this.detached(socket, code || 1006, reason)
   }
 
@@ -249,8 +279,8 @@ export function createSocketObject(app: FetchApp, options: SocketObjectOptions =
     webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
       this.runtime.message(ws, message)
     }
-    webSocketClose(ws: WebSocket, code: number, reason: string): void {
-      this.runtime.closed(ws, code, reason)
+    webSocketClose(ws: WebSocket, code: number, reason: string, wasClean: boolean): void {
+      this.runtime.closed(ws, code, reason, wasClean)
     }
     webSocketError(ws: WebSocket, error: unknown): void {
       this.runtime.failed(ws, error)

@@ -15,6 +15,53 @@ declare const Deno: {
   env: { get(name: string): string | undefined }
 }
 
+/**
+ * How long the peer must have been silent before Deno is asked to send a close frame,
+ * and the longest a server-initiated close waits for that silence.
+ */
+const QUIET_MS = 30
+const MAX_QUIET_WAIT_MS = 1000
+
+/**
+ * Deno drops the TCP connection as soon as it has sent a close frame; data the peer sent
+ * meanwhile is then unread, so the kernel answers with a reset, and a reset makes the
+ * peer's kernel discard everything not yet read: the replies sent before the close, and
+ * the close frame itself (the client sees 1006). So a server-initiated close first lets
+ * Deno read and discard (the core ignores messages once closing) until the peer has been
+ * quiet for a moment, or `MAX_QUIET_WAIT_MS` at most, then sends the close frame.
+ */
+class DenoTransport extends StandardTransport {
+  #closing = false
+
+  override close(code: number, reason: string): void {
+    if (this.#closing) return
+    this.#closing = true
+    // Watched only from here on, so open sockets pay nothing per message; a message may
+    // be in flight as the close begins, so the quiet clock starts now.
+    const ws = this.ws as Watched
+    ws[lastIncoming] = Date.now()
+    ws.addEventListener('message', noteIncoming as () => void)
+    const deadline = Date.now() + MAX_QUIET_WAIT_MS
+    const attempt = () => {
+      const now = Date.now()
+      const quiet = now - ws[lastIncoming]!
+      if (quiet >= QUIET_MS || now >= deadline || ws.readyState !== 1) return super.close(code, reason)
+      setTimeout(attempt, Math.min(QUIET_MS - quiet, deadline - now))
+    }
+    setTimeout(attempt, QUIET_MS)
+  }
+
+  override terminate(): void {
+    super.close(1001, 'terminated')
+  }
+}
+
+const lastIncoming = Symbol('portsocket.lastIncoming')
+type Watched = WebSocket & { [lastIncoming]?: number }
+function noteIncoming(this: Watched): void {
+  this[lastIncoming] = Date.now()
+}
+
 interface ServeInfo {
   remoteAddr?: { hostname?: string }
 }
@@ -35,7 +82,7 @@ class DenoRuntime extends Runtime<ServeInfo> {
       idleTimeout: interval ? Math.max(1, Math.ceil(interval / 1000)) : 0,
     })
     listenStandard(ws, this, socket)
-    ws.addEventListener('open', () => this.open(socket, new StandardTransport(ws)))
+    ws.addEventListener('open', () => this.open(socket, new DenoTransport(ws)))
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
   }

@@ -66,12 +66,12 @@ class NodeRuntime extends Runtime<NodeEnv> {
   readonly name = 'node'
   readonly wss: WebSocketServer
 
-  constructor(maxPayload: number, hub: Hub | undefined) {
+  constructor(maxPayload: number, hub: Hub | undefined, perMessageDeflate: boolean) {
     super({ hub })
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
-      perMessageDeflate: false,
+      perMessageDeflate,
       maxPayload,
       // ws would echo the client's first offer; only the core's choice may go back.
       handleProtocols: (_offered, request: UpgradeRequest) => request[chosenProtocol] ?? false,
@@ -154,7 +154,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
  * await serve(app, { port: 3000 })
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
-  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024, options.hub)
+  const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024, options.hub, options.perMessageDeflate ?? false)
   const fetch = async (request: Request, env: any): Promise<Response> => {
     // An upgrade request comes without an outgoing response to write to.
     if (env.outgoing || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {

@@ -113,13 +113,17 @@ export function utf8Length(text: string): number {
     const code = text.charCodeAt(i)
     if (code < 0x80) continue
     if (code < 0x800) bytes += 1
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
       // A surrogate pair is two UTF-16 units and four UTF-8 bytes.
       bytes += 2
       i++
-    } else bytes += 2
+    } else bytes += 2 // lone surrogates are encoded as U+FFFD, three bytes
   }
   return bytes
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff
 }
 
 /** Whether a text or binary payload fits in `limit` bytes, counting text lazily. */

@@ -7,6 +7,29 @@ export function isUpgradeRequest(request: Request): boolean {
   return request.headers.get('upgrade')?.toLowerCase() === 'websocket'
 }
 
+// 16 random bytes in base64 (RFC 6455 §4.1): 22 characters, then "==".
+const KEY = /^[A-Za-z0-9+/]{22}==$/
+
+/**
+ * The RFC 6455 §4.2.1 checks of an upgrade request's WebSocket fields, made the same way
+ * on every runtime (Deno's own server accepts any version and any key): a version other
+ * than 13 gets 426 with `Sec-WebSocket-Version: 13`, a missing or malformed key gets 400.
+ */
+export function checkHandshake(request: Request): void {
+  const version = request.headers.get('sec-websocket-version')
+  if (version?.trim() !== '13') {
+    const res = new Response('unsupported WebSocket version: this server speaks 13', {
+      status: 426,
+      headers: { 'sec-websocket-version': '13' },
+    })
+    throw new HTTPException(426, { res })
+  }
+  const key = request.headers.get('sec-websocket-key')
+  if (!key || !KEY.test(key.trim())) {
+    throw new HTTPException(400, { message: 'missing or malformed Sec-WebSocket-Key' })
+  }
+}
+
 /**
  * Refuses cross-site WebSocket hijacking: a browser always sends `Origin`, so an
  * origin outside the allow-list gets 403 before any 101.

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { SocketHooks } from '../connection/hooks.ts'
 import { connectionOf, ServerSocket } from '../connection/socket.ts'
 import { runtimeOf } from '../runtime/served.ts'
-import { checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
+import { checkHandshake, checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
 import { resolveOptions, type SocketOptions } from './options.ts'
 
 /** What {@link upgrade} gives a handler: the socket to wire, and the response to return. */
@@ -57,6 +57,7 @@ export function createUpgrade<Data>(
         'portsocket/node, portsocket/bun or portsocket/deno, or toWorker() from portsocket/cloudflare',
     )
   }
+  checkHandshake(request)
   const resolved = resolveOptions(options)
   checkOrigin(c, resolved)
   const protocol = selectProtocol(c, resolved) ?? ''

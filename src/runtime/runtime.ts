@@ -229,6 +229,17 @@ export interface ServeOptions {
    * below it. Default 1 MiB.
    */
   maxMessageSize?: number
+  /**
+   * Negotiate permessage-deflate (RFC 7692) with clients that offer it, using the runtime's
+   * own implementation (`ws` on Node, uWebSockets on Bun). Default false. It trades memory
+   * and CPU for bandwidth: on Node each compressed connection keeps a zlib deflate and
+   * inflate context (about 300 KiB at zlib's defaults), Bun shares one compressor, and
+   * every message is deflated and inflated, so turn it on for large, repetitive text over
+   * slow links, not for many small messages.
+   * `socket.extensions` reports what was agreed. Deno does not negotiate compression;
+   * workerd always does when the client offers it.
+   */
+  perMessageDeflate?: boolean
   /** The registry and delivery service (default: a `MemoryHub`); `close()` closes it last. */
   hub?: Hub
 }

@@ -48,7 +48,7 @@ function onError(this: Owned, event: Event): void {
 }
 function onClose(this: Owned, event: CloseEvent): void {
   const { runtime, socket, answerClose } = this[owner]
-  if (answerClose) answerPeerClose(this, socket, event.code, event.reason)
+  if (answerClose) answerPeerClose(this, socket, event.code, event.reason, event.wasClean)
   // Deno reports code 0 for a connection that ended without a close frame.
   const code = event.code || 1006
   const failed = this[failure]
@@ -59,11 +59,16 @@ function onClose(this: Owned, event: CloseEvent): void {
 /**
  * Answers the peer's close frame while the socket is still open, for runtimes that
  * leave that to the application (workerd without its auto-reply compatibility flag).
+ * workerd passes on codes no peer may send (999, 1004, 1006, 1015, 5000…) as they came,
+ * so those get the RFC 6455 answer, 1002, as on the other runtimes; 1005 stands for a
+ * close frame without a code, answered with 1000.
  */
-export function answerPeerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code: number, reason: string): void {
+export function answerPeerClose(ws: WebSocket, socket: ServerSocket<any> | undefined, code: number, reason: string, wasClean = true): void {
   if (socket?.readyState !== 1) return
+  const invalid = code !== 1005 && wasClean && !isSendableCloseCode(code)
   try {
-    ws.close(isSendableCloseCode(code) ? code : 1000, reason)
+    if (invalid) ws.close(1002, 'invalid close code')
+    else ws.close(isSendableCloseCode(code) ? code : 1000, reason)
   } catch {}
 }
 

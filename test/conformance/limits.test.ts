@@ -45,8 +45,7 @@ describe('rate limit', () => {
     const tag = newTag()
     const other = await connect(wsUrl('/ws/rate'))
     const client = await connect(wsUrl(`/ws/rate?tag=${tag}`))
-    // One past the burst: a client that goes on sending after the close frame may see
-    // 1006 instead on Deno (see the capability table).
+    // One past the burst (floods are in close-under-load.test.ts).
     for (let i = 0; i < 6; i++) client.send(`m${i}`)
     const received: string[] = []
     const closed = await client.waitClosed()

@@ -298,7 +298,7 @@ describe('an upgrade the runtime refuses after accept', () => {
       })()
       return response
     })
-    const request = new Request('http://x/ws', { headers: { upgrade: 'websocket', connection: 'Upgrade' } })
+    const request = new Request('http://x/ws', { headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' } })
     const response = await new Refusing().fetch(app, request, undefined)
     expect(response?.status).toBe(400)
     expect(await settled).toEqual({ code: 1006, reason: 'upgrade failed' })
