@@ -82,7 +82,15 @@ class DenoRuntime extends Runtime<ServeInfo> {
       idleTimeout: interval ? Math.max(1, Math.ceil(interval / 1000)) : 0,
     })
     listenStandard(ws, this, socket)
-    ws.addEventListener('open', () => this.open(socket, new DenoTransport(ws)))
+    // A client that hung up while the app was answering gets no 'open', 'error' or
+    // 'close' from Deno (its request signal and `completed` do not tell either), so an
+    // upgrade that has not opened within the route's closeTimeout settles as failed.
+    const pending = setTimeout(() => this.detached(socket, 1006, 'upgrade failed'), socket.options.closeTimeout)
+    ws.addEventListener('open', () => {
+      clearTimeout(pending)
+      this.open(socket, new DenoTransport(ws))
+    })
+    ws.addEventListener('close', () => clearTimeout(pending))
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
   }

@@ -99,9 +99,14 @@ class NodeRuntime extends Runtime<NodeEnv> {
     const incoming = env.incoming as UpgradeRequest
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
-    // ws may still refuse the handshake (a bad Sec-WebSocket-Key) and never emit
-    // 'connection': the network socket then closes with the ServerSocket still connecting.
+    // ws may still refuse the handshake, or the client may hang up while the app was
+    // answering, and ws then never emits 'connection': the ServerSocket settles when the
+    // network socket closes, or at once if it already has.
     const raw = incoming.socket as RawSocket
+    if (raw.destroyed) {
+      this.detached(socket, 1006, 'upgrade failed')
+      return new Response(null, { status: 400 })
+    }
     raw[pendingOn] = { runtime: this, socket }
     raw.once('close', onRawClose)
     // @hono/node-server completes the handshake once its helper has claimed the request.
