@@ -31,8 +31,9 @@ export default defineConfig({
           provide: { runtime },
         },
       })),
-      // The chat demo in Debian's Chromium (playwright-core), on Node and Bun; each test
-      // starts its own server. Screenshots go to test-artifacts/browser/ (not committed).
+      // The chat demo in Debian's Chromium (playwright-core), on Node, Bun and Deno, and as
+      // two instances sharing the Redis at 127.0.0.1:6379 (a prefix per run); each test
+      // starts its own servers. Screenshots go to test-artifacts/browser/ (not committed).
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], testTimeout: 120_000 } },
     ],
   },

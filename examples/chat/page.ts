@@ -265,7 +265,7 @@ export const adminPage = `<!doctype html>
 <header><h1>Connections</h1><span class="room" id="count"></span><a href="/">back to the chat</a></header>
 <div class="wrap">
 <table>
-  <thead><tr><th>Name</th><th>Room</th><th>Connected</th><th>Id</th><th></th></tr></thead>
+  <thead><tr><th>Name</th><th>Room</th><th>Connected</th><th>Instance</th><th>Id</th><th></th></tr></thead>
   <tbody id="rows"></tbody>
 </table>
 </div>
@@ -273,17 +273,21 @@ export const adminPage = `<!doctype html>
   const rows = document.getElementById('rows')
   async function refresh() {
     const list = await (await fetch('/api/connections')).json()
-    document.getElementById('count').textContent = list.length + ' connected'
+    // With REDIS_URL the list spans every instance: say which one holds each connection.
+    const instances = new Set(list.map((c) => c.instanceId)).size
+    document.getElementById('count').textContent = list.length + ' connected' + (instances > 1 ? ' on ' + instances + ' instances' : '')
     rows.replaceChildren(...list.map((c) => {
       const tr = document.createElement('tr')
       const kick = Object.assign(document.createElement('button'), { className: 'primary', textContent: 'Kick' })
       kick.onclick = async () => { await fetch('/api/connections/' + encodeURIComponent(c.id), { method: 'DELETE' }); refresh() }
       for (const text of [c.data?.name ?? '', c.data?.room ?? '', new Date(c.connectedAt).toLocaleTimeString()]) tr.append(Object.assign(document.createElement('td'), { textContent: text }))
+      const instance = document.createElement('td')
+      instance.append(Object.assign(document.createElement('code'), { className: 'instance', textContent: (c.instanceId ?? '').slice(0, 8), title: c.instanceId ?? '' }))
       const id = document.createElement('td')
       id.append(Object.assign(document.createElement('code'), { textContent: c.id }))
       const action = document.createElement('td')
       action.append(kick)
-      tr.append(id, action)
+      tr.append(instance, id, action)
       return tr
     }))
   }

@@ -1,16 +1,13 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort, repoRoot, startFixture, type Fixture, type RuntimeName } from '../support/runtimes.ts'
+import { freePort, startFixture, type Fixture, type RuntimeName } from '../support/runtimes.ts'
+import { artifacts, chatUrl, ConsoleErrors, expectMembers, expectMessage, expectState, expectText, launchChromium, messages, openPage, say } from './chat-page.ts'
 
 // The chat demo (examples/chat) in Debian's Chromium: two pages in one room chat, the
 // server process is stopped and started again on the same port, and both pages show
 // the reconnecting state, come back, rejoin and keep chatting; what was written while
 // offline arrives once. On Node, Bun and Deno.
-
-const artifacts = join(repoRoot, 'test-artifacts', 'browser')
-const CHROMIUM = process.env.PORTSOCKET_CHROMIUM ?? '/usr/bin/chromium'
 
 // Node runs the build (dist/examples/chat/node.js); Bun and Deno run the TypeScript entries.
 const dirs: Record<string, string> = { node: 'dist/examples/chat', bun: 'examples/chat', deno: 'examples/chat' }
@@ -18,23 +15,11 @@ const runtimes: RuntimeName[] = ['node', 'bun', 'deno']
 
 let browser: Browser
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
 })
-
-interface Logged {
-  page: string
-  text: string
-  /** Logged while the server was down. */
-  duringOutage: boolean
-}
 
 describe.each(runtimes)('chat demo in Chromium on %s', (runtime) => {
   let server: Fixture | undefined
@@ -49,18 +34,9 @@ describe.each(runtimes)('chat demo in Chromium on %s', (runtime) => {
     const base = server.baseUrl
     const room = `room-${runtime}-${Date.now().toString(36)}`
 
-    const logged: Logged[] = []
-    let outage = false
-    const open = async (name: string, path = `/?${new URLSearchParams({ name, room })}`): Promise<Page> => {
-      const context = await browser.newContext({ viewport: { width: 980, height: 620 } })
-      const page = await context.newPage()
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') logged.push({ page: name, text: msg.text(), duringOutage: outage })
-      })
-      page.on('pageerror', (error) => logged.push({ page: name, text: `uncaught: ${error.message}`, duringOutage: false }))
-      await page.goto(base + path)
-      return page
-    }
+    const errors = new ConsoleErrors()
+    const open = (name: string, path?: string): Promise<Page> =>
+      openPage(browser, path ? base + path : chatUrl(base, name, room), name, errors)
     const state = (page: Page, value: string) => expectState(page, value)
 
     const alice = await open('alice')
@@ -79,7 +55,7 @@ describe.each(runtimes)('chat demo in Chromium on %s', (runtime) => {
     await expectMessage(alice, 'hi alice')
 
     // The server goes away.
-    outage = true
+    errors.outage = true
     await server.stop()
     await state(alice, 'reconnecting')
     await state(bob, 'reconnecting')
@@ -95,7 +71,7 @@ describe.each(runtimes)('chat demo in Chromium on %s', (runtime) => {
     server = await start()
     await state(alice, 'open')
     await state(bob, 'open')
-    outage = false
+    errors.outage = false
     await expectMembers(alice, ['alice', 'bob'])
     await expectMembers(bob, ['alice', 'bob'])
 
@@ -134,40 +110,10 @@ describe.each(runtimes)('chat demo in Chromium on %s', (runtime) => {
     await admin.context().close()
 
     // No console errors but the browser's own reports of refused WebSocket connections
-    // while the server was down (Chromium logs each failed attempt as an error).
-    const refused = /WebSocket connection to '.*' failed/
-    const unexpected = logged.filter((entry) => !(entry.duringOutage && refused.test(entry.text)))
-    expect(unexpected).toEqual([])
+    // while the server was down.
+    expect(errors.unexpected()).toEqual([])
 
     await alice.context().close()
     await bob.context().close()
   })
 })
-
-async function expectState(page: Page, state: string): Promise<void> {
-  await page.waitForSelector(`#status[data-state="${state}"]`, { timeout: 30_000 })
-}
-
-async function expectText(page: Page, selector: string, text: string): Promise<void> {
-  await expect.poll(() => page.locator(selector).innerText(), { timeout: 10_000 }).toContain(text)
-}
-
-async function expectMembers(page: Page, names: string[]): Promise<void> {
-  await expect
-    .poll(async () => (await page.locator('#members li').allInnerTexts()).map((t) => t.replace(' (you)', '')).sort(), { timeout: 10_000 })
-    .toEqual(names)
-}
-
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill('#text', text)
-  await page.press('#text', 'Enter')
-}
-
-/** Waits until `text` is on the page as a delivered message, and checks it is there once. */
-async function expectMessage(page: Page, text: string): Promise<void> {
-  await expect.poll(async () => (await messages(page)).filter((t) => t === text).length, { timeout: 15_000 }).toBe(1)
-}
-
-async function messages(page: Page): Promise<string[]> {
-  return page.locator('#messages li[data-id] .text').allInnerTexts()
-}
