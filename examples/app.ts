@@ -2,7 +2,7 @@
  * The example app: the same routes on every runtime. `npm start` serves it on Node.
  */
 import { Hono } from 'hono'
-import { sockets, websocket } from '../src/index.ts'
+import { sockets, websocket } from 'portsocket'
 
 export const app = new Hono()
 
