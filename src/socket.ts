@@ -1,4 +1,5 @@
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
+import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
 import type { SocketHooks } from './hooks.ts'
 import { fitsIn, Message, MessageFormatError, UnknownEventError, utf8Length } from './message.ts'
@@ -29,7 +30,7 @@ export interface SocketInit<Data> {
   protocol: string
   data: Data
   options: ResolvedOptions
-  hooks: SocketHooks<Data> | undefined
+  hooks: SocketHooks<Data, any, any> | undefined
   /** The `websocket()` route, when its hooks can be found again by index. */
   route?: number
 }
@@ -53,8 +54,11 @@ export interface SocketSnapshot {
  * shape of the WHATWG `WebSocket` (send, close, readyState, protocol, bufferedAmount,
  * addEventListener) plus what a server needs: an `id`, per-connection `data`,
  * `for await` over incoming messages, and `drained()` for backpressure.
+ *
+ * `Data` is the type of `data` (inferred from the route's `data` option), `Out` the
+ * events `emit` may send (from the route's `contract`; any event by default).
  */
-export class ServerSocket<Data = unknown> {
+export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   /** A unique id for this connection. */
   readonly id: string
   /** The URL the client connected to. */
@@ -75,7 +79,7 @@ export class ServerSocket<Data = unknown> {
   #runtime: Runtime<any> | undefined
   #rooms: Set<string> | undefined
   readonly #options: ResolvedOptions
-  readonly #hooks: SocketHooks<Data> | undefined
+  readonly #hooks: SocketHooks<Data, any, any> | undefined
   #outbox: Payload[] | undefined
   #pendingClose: CloseInfo | undefined
   #listeners: Map<string, Listener[]> | undefined
@@ -161,7 +165,7 @@ export class ServerSocket<Data = unknown> {
   }
 
   /** Sends the JSON envelope `{ "type": event, "data": data }` to this socket. */
-  emit(event: string, data?: unknown): boolean {
+  emit(...[event, data]: EmitArgs<Out>): boolean {
     return this.send(envelope(event, data))
   }
 
@@ -184,7 +188,7 @@ export class ServerSocket<Data = unknown> {
   }
 
   /** Everyone else in a room (this socket excluded): `socket.to(room).send(…)`. */
-  to(room: string): Target {
+  to(room: string): Target<Out> {
     return this.server.to(room).except(this.id)
   }
 
@@ -193,9 +197,13 @@ export class ServerSocket<Data = unknown> {
     return this.server.all.except(this.id).send(data)
   }
 
-  /** The server's connections: rooms, registry, delivery, admin. */
-  get server(): Sockets {
-    return socketsOf(this.#hub())
+  /**
+   * The server's connections: rooms, registry, delivery, admin. Typed by this socket's
+   * `Data` and `Out` (the registry also holds other routes' sockets: a hub shared by routes
+   * of different data types should be read through `sockets<T>(c)`).
+   */
+  get server(): Sockets<Data, Out> {
+    return socketsOf<Data, Out>(this.#hub())
   }
 
   #hub() {
@@ -459,7 +467,7 @@ export class ServerSocket<Data = unknown> {
   }
 
   /** Routes a JSON envelope `{ type, data }` to its `events` handler. */
-  #route(hooks: SocketHooks<Data>, message: Message): unknown {
+  #route(hooks: SocketHooks<Data, any, any>, message: Message): unknown {
     let parsed: { type?: unknown; data?: unknown } | undefined
     if (!message.isBinary) {
       try {
@@ -467,7 +475,10 @@ export class ServerSocket<Data = unknown> {
       } catch {}
     }
     const type = parsed && typeof parsed === 'object' && typeof parsed.type === 'string' ? parsed.type : undefined
-    const handler = type !== undefined && Object.hasOwn(hooks.events!, type) ? hooks.events![type] : undefined
+    // `{ schema, handler }` entries are validated by the dispatch of the core rework.
+    const handler = (type !== undefined && Object.hasOwn(hooks.events!, type) ? hooks.events![type] : undefined) as
+      | ((socket: this, data: unknown, message: Message) => unknown)
+      | undefined
     if (handler) return handler(this, parsed!.data, message)
     if (hooks.message) return hooks.message(this, message)
     if (type === undefined) throw new MessageFormatError('expected a JSON envelope {"type": string, "data": any}')
