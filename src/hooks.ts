@@ -122,3 +122,33 @@ export function websocket<
 function withData<Data>(options: SocketOptions<Data, any, any>, hooks: SocketHooks<Data, any, any, any, any>): SocketOptions<Data, any, any> {
   return hooks.data && !options.data ? { ...options, data: hooks.data } : options
 }
+
+/** {@link websocket} with the app's Hono env fixed: what {@link websocketFor} returns. */
+export type WebSocketHelper<E extends Env> = <
+  Data = Record<string, any>,
+  In extends EventMap = AnyEvents,
+  Out extends EventMap = AnyEvents,
+  P extends string = any,
+>(
+  hooks:
+    | SocketHooks<Data, In, Out, E, P>
+    | ((c: Context<E, P>) => SocketHooks<Data, In, Out, E, P> | Promise<SocketHooks<Data, In, Out, E, P>>),
+  options?: SocketOptions<Data, E, P>,
+) => MiddlewareHandler<E, P, { outputFormat: 'ws' }>
+
+/**
+ * {@link websocket} typed by the app's Hono env, stated once (as Hono's `createFactory<Env>()`).
+ * TypeScript cannot carry a route's env into a handler made by a function call, so in
+ * `websocket()`'s `data` `c.get()` and `c.env` are `any`; through this helper they are typed,
+ * and the rest (data, events, path params after a middleware) is still inferred.
+ *
+ * @example
+ * const ws = websocketFor<{ Variables: { user: User }; Bindings: { KV: KVNamespace } }>()
+ * app.get('/ws/:room', auth, ws({
+ *   data: (c) => ({ room: c.req.param('room'), user: c.get('user') }),
+ *   open(socket) { socket.send(`hello ${socket.data.user.name}`) },
+ * }))
+ */
+export function websocketFor<E extends Env>(): WebSocketHelper<E> {
+  return websocket
+}

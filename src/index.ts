@@ -1,7 +1,7 @@
 export { CloseCode } from './close-codes.ts'
 export type { CloseInfo, CloseSummary, SocketCloseEvent, SocketErrorEvent, SocketMessageEvent, SocketOpenEvent } from './events.ts'
 export { defineEvents, type AnyEvents, type EmitArgs, type EventContract, type EventMap, type EventName, type StandardSchemaLike } from './contract.ts'
-export { websocket, type EventHandler, type EventHandlers, type SocketHooks, type ValidatedEvent } from './hooks.ts'
+export { websocket, websocketFor, type WebSocketHelper, type EventHandler, type EventHandlers, type SocketHooks, type ValidatedEvent } from './hooks.ts'
 export { envelope, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
 export { MemoryHub, type FanOut } from './memory-hub.ts'
 export { Message, MessageFormatError, UnknownEventError } from './message.ts'

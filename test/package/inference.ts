@@ -3,7 +3,7 @@
 // meet an error, or the compile fails.
 import { Hono, type Context } from 'hono'
 import { hc } from 'hono/client'
-import { defineEvents, sockets, upgrade, websocket, type ServerSocket } from 'portsocket'
+import { defineEvents, sockets, upgrade, websocket, websocketFor, type ServerSocket } from 'portsocket'
 import { auth, type User } from './auth.ts'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
@@ -96,3 +96,12 @@ new Hono().get('/any', websocket({ contract: chat, open: (socket) => accept(sock
 const routes = new Hono().get('/ws/:room', auth, websocket({ message: (socket, m) => socket.send(m.text()) }))
 const client = hc<typeof routes>('http://localhost')
 export const socket: WebSocket = client.ws[':room'].$ws({ param: { room: 'lobby' } })
+
+// The app's env, stated once through websocketFor: c.get and c.env typed, the rest inferred.
+const ws = websocketFor<{ Variables: { user: User }; Bindings: { KEY: string } }>()
+new Hono<{ Variables: { user: User }; Bindings: { KEY: string } }>().get('/typed-env/:room', auth, ws({
+  data: (c) => ({ room: c.req.param('room'), user: c.get('user'), key: c.env.KEY }),
+  open(socket) {
+    same<typeof socket.data, { room: string; user: User; key: string }>(true)
+  },
+}))
