@@ -34,7 +34,7 @@ const pending = new WeakMap<Request, ServerSocket<any>>()
  *   return response
  * })
  */
-export function upgrade<E extends Env = any, P extends string = any, Data = Record<string, any>>(
+export function upgrade<Data = Record<string, any>, E extends Env = any, P extends string = any>(
   c: Context<E, P, any>,
   options: SocketOptions<Data, E, P> = {},
 ): Upgrade<Data> {
