@@ -18,6 +18,8 @@ export default defineConfig({
     projects: [
       // `extends: true`: projects inherit the timeouts above.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // The packed package installed in a scratch project: the README's code compiled and run there.
+      { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
       ...runtimes.map((runtime) => ({
         extends: true as const,
         test: {
