@@ -79,6 +79,7 @@ new Hono().get('/schema', websocket({
   events: {
     move: { schema: point, handler: (socket, p) => same<typeof p, Point>(true) },
     say: (socket, text: string) => socket.send(text),
+    anything: (socket, data) => socket.emit('whatever', data.deeply.nested),
     // @ts-expect-error the handler's data is the schema's output, not a string
     jump: { schema: point, handler: (socket, p: string) => socket.send(p) },
   },
