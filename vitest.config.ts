@@ -21,6 +21,8 @@ export default defineConfig({
       // RedisHub: real Redis (127.0.0.1:6379 under a prefix per test, plus private
       // redis-server processes for restarts) and real Node, Bun and Deno instances.
       { extends: true, test: { name: 'redis', include: ['test/redis/**/*.test.ts'], testTimeout: 60_000 } },
+      // The packed package installed in a scratch project: the README's code compiled and run there.
+      { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
       ...runtimes.map((runtime) => ({
         extends: true as const,
         test: {

@@ -1,7 +1,7 @@
 import { createServer, ServerResponse, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
-import { Context } from 'hono'
+import { Hono } from 'hono'
 import { WebSocketServer, type WebSocket } from 'ws'
 import * as wsModule from 'ws'
 import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
@@ -65,6 +65,17 @@ class NodeTransport implements Transport {
 class NodeRuntime extends Runtime<NodeEnv> {
   readonly name = 'node'
   readonly wss: WebSocketServer
+  // @hono/node-server completes the handshake once its helper has claimed the request.
+  // The helper runs as the middleware of an app of its own, which hands it a real Context
+  // through Hono's public API on every hono 4.x (the Context class is a value export of
+  // 'hono' only from 4.12). The helper then wires listeners of its own that hold the
+  // request's Context for the connection's life and run on every message; the core has
+  // its own, so they go.
+  readonly #upgrader = new Hono().use(
+    upgradeWebSocket(() => ({
+      onOpen: (_event, ctx) => queueMicrotask(() => dropForeignListeners(ctx.raw as WebSocket)),
+    })),
+  )
 
   constructor(maxPayload: number, hub: Hub | undefined, perMessageDeflate: boolean) {
     super({ hub })
@@ -109,12 +120,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
     }
     raw[pendingOn] = { runtime: this, socket }
     raw.once('close', onRawClose)
-    // @hono/node-server completes the handshake once its helper has claimed the request.
-    // The helper then wires listeners of its own that hold the request's Context for
-    // the connection's life and run on every message; the core has its own, so they go.
-    await upgradeWebSocket(new Context(request, { env }), {
-      onOpen: (_event, ctx) => queueMicrotask(() => dropForeignListeners(ctx.raw as WebSocket)),
-    })
+    await this.#upgrader.fetch(request, env)
     return new Response(null, { headers })
   }
 

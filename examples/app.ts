@@ -2,7 +2,7 @@
  * The example app: the same routes on every runtime. `npm start` serves it on Node.
  */
 import { Hono } from 'hono'
-import { sockets, websocket } from '../src/index.ts'
+import { sockets, websocket } from 'portsocket'
 
 export const app = new Hono()
 
@@ -33,8 +33,9 @@ app.get(
 // A chat: one room per path, join and leave announced to the room.
 app.get(
   '/ws/chat/:room',
-  websocket<{ name: string; room: string }>(
+  websocket(
     {
+      data: (c) => ({ name: c.req.query('name') ?? 'anonymous', room: c.req.param('room') ?? 'lobby' }),
       async open(socket) {
         await socket.join(socket.data.room)
       },
@@ -42,7 +43,7 @@ app.get(
         return socket.server.to(socket.data.room).send(`${socket.data.name}: ${msg.text()}`)
       },
     },
-    { id: 'chat', presence: true, data: (c) => ({ name: c.req.query('name') ?? 'anonymous', room: c.req.param('room') ?? 'lobby' }) },
+    { id: 'chat', presence: true },
   ),
 )
 

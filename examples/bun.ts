@@ -1,4 +1,4 @@
-import { serve } from '../adapters/bun.ts'
+import { serve } from 'portsocket/bun'
 import { app } from './app.ts'
 
 const server = await serve(app)

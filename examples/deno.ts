@@ -1,4 +1,4 @@
-import { serve } from '../adapters/deno.ts'
+import { serve } from 'portsocket/deno'
 import { app } from './app.ts'
 
 const server = await serve(app)

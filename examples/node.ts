@@ -1,4 +1,4 @@
-import { serve } from '../adapters/node.ts'
+import { serve } from 'portsocket/node'
 import { app } from './app.ts'
 
 const server = await serve(app)

@@ -1,4 +1,4 @@
-import { createSocketObject, toWorker } from '../adapters/cloudflare.ts'
+import { createSocketObject, toWorker } from 'portsocket/cloudflare'
 import { app } from './app.ts'
 
 // Sockets that share rooms must live in one place: a Durable Object runs the app, with

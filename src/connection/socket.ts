@@ -2,6 +2,7 @@ import { envelope } from '../delivery/envelope.ts'
 import type { Delivered } from '../delivery/hub.ts'
 import { socketsOf, type Sockets, type Target } from '../delivery/sockets.ts'
 import type { ResolvedOptions } from '../http/options.ts'
+import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
 import { Connection, type ConnectionInit } from './connection.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
@@ -26,8 +27,11 @@ export function connectionOf<Data>(socket: ServerSocket<Data>): Connection<Data>
  * shape of the WHATWG `WebSocket` (send, close, readyState, protocol, bufferedAmount,
  * addEventListener) plus what a server needs: an `id`, per-connection `data`,
  * `for await` over incoming messages, and `drained()` for backpressure.
+ *
+ * `Data` is the type of `data` (inferred from the route's `data`), `Out` the events
+ * `emit` may send (from the route's `contract`; any event by default).
  */
-export class ServerSocket<Data = unknown> {
+export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   static {
     coreOf = (socket) => socket.#core
   }
@@ -131,7 +135,7 @@ export class ServerSocket<Data = unknown> {
    * Sends the JSON envelope `{ "type": event, "data": data }` to this socket. Throws a
    * `TypeError` for a type starting with `portsocket:` (reserved for the core).
    */
-  emit(event: string, data?: unknown): boolean {
+  emit(...[event, data]: EmitArgs<Out>): boolean {
     return this.send(envelope(event, data))
   }
 
@@ -156,7 +160,7 @@ export class ServerSocket<Data = unknown> {
   }
 
   /** Everyone else in a room (this socket excluded): `socket.to(room).send(…)`. */
-  to(room: string): Target {
+  to(room: string): Target<Out> {
     return this.server.to(room).except(this.id)
   }
 
@@ -165,9 +169,13 @@ export class ServerSocket<Data = unknown> {
     return this.server.all.except(this.id).send(data)
   }
 
-  /** The server's connections: rooms, registry, delivery, admin. */
-  get server(): Sockets {
-    return socketsOf(this.#hub())
+  /**
+   * The server's connections: rooms, registry, delivery, admin. Typed by this socket's
+   * `Data` and `Out` (the registry also holds other routes' sockets: a hub shared by routes
+   * of different data types should be read through `sockets<T>(c)`).
+   */
+  get server(): Sockets<Data, Out> {
+    return socketsOf<Data, Out>(this.#hub())
   }
 
   #hub() {

@@ -1,11 +1,15 @@
 import type { Context } from 'hono'
+import type { AnyEvents, EmitArgs, EventContract, EventMap } from '../connection/contract.ts'
 import type { SendData } from '../connection/payload.ts'
 import { runtimeOf } from '../runtime/served.ts'
 import { envelope } from './envelope.ts'
 import { idList, type ConnectionInfo, type Delivered, type Hub, type Recipients } from './hub.ts'
 
-/** A set of recipients to send to: a room, everyone, or a list of ids. */
-export class Target {
+/**
+ * A set of recipients to send to: a room, everyone, or a list of ids. `Out` types what
+ * `emit` may send (see `defineEvents`); by default any event and payload.
+ */
+export class Target<Out extends EventMap = AnyEvents> {
   /** Made by {@link Sockets}: `to(room)`, `all`, `ids(ids)`. */
   constructor(
     readonly hub: Hub,
@@ -13,10 +17,10 @@ export class Target {
   ) {}
 
   /** The same recipients without these connection ids. */
-  except(...ids: string[]): Target {
+  except(...ids: string[]): Target<Out> {
     const to = this.recipients
-    if ('ids' in to) return new Target(this.hub, { ids: idList(to.ids).filter((id) => !ids.includes(id)) })
-    return new Target(this.hub, { ...to, except: [...idList(to.except), ...ids] })
+    if ('ids' in to) return new Target<Out>(this.hub, { ids: idList(to.ids).filter((id) => !ids.includes(id)) })
+    return new Target<Out>(this.hub, { ...to, except: [...idList(to.except), ...ids] })
   }
 
   /** Sends a raw message (text or binary) to every recipient once. */
@@ -25,7 +29,7 @@ export class Target {
   }
 
   /** Sends the JSON envelope `{ "type": event, "data": data }`. */
-  emit(event: string, data?: unknown): Promise<Delivered> {
+  emit(...[event, data]: EmitArgs<Out>): Promise<Delivered> {
     return this.hub.send(this.recipients, envelope(event, data))
   }
 }
@@ -33,8 +37,12 @@ export class Target {
 /**
  * The connections of a server, reachable from WebSocket hooks and plain HTTP routes
  * alike: delivery to rooms, to everyone and to ids, the registry, and admin actions.
+ *
+ * `Data` is the type the registry calls give for each connection's `data`, and `Out`
+ * types `emit`. Both are what the caller states (the registry holds every route's
+ * connections); the defaults are `unknown` and any event.
  */
-export class Sockets {
+export class Sockets<Data = unknown, Out extends EventMap = AnyEvents> {
   constructor(readonly hub: Hub) {}
 
   /** This server instance's id. */
@@ -43,18 +51,18 @@ export class Sockets {
   }
 
   /** Everyone in a room. */
-  to(room: string): Target {
-    return new Target(this.hub, { room })
+  to(room: string): Target<Out> {
+    return new Target<Out>(this.hub, { room })
   }
 
   /** Every connection. */
-  get all(): Target {
-    return new Target(this.hub, { all: true })
+  get all(): Target<Out> {
+    return new Target<Out>(this.hub, { all: true })
   }
 
   /** One or more connections by id; `missing` in the result lists those not connected. */
-  ids(ids: string | readonly string[]): Target {
-    return new Target(this.hub, { ids })
+  ids(ids: string | readonly string[]): Target<Out> {
+    return new Target<Out>(this.hub, { ids })
   }
 
   /** Sends to every connection. */
@@ -68,13 +76,13 @@ export class Sockets {
   }
 
   /** Every connection's registry entry. */
-  list(): Promise<ConnectionInfo[]> {
-    return this.hub.connections()
+  list(): Promise<ConnectionInfo<Data>[]> {
+    return this.hub.connections() as Promise<ConnectionInfo<Data>[]>
   }
 
   /** One connection's registry entry, or undefined. */
-  get(id: string): Promise<ConnectionInfo | undefined> {
-    return this.hub.connection(id)
+  get(id: string): Promise<ConnectionInfo<Data> | undefined> {
+    return this.hub.connection(id) as Promise<ConnectionInfo<Data> | undefined>
   }
 
   /** The rooms that have members. */
@@ -83,12 +91,12 @@ export class Sockets {
   }
 
   /** Who is in a room, with their data. */
-  members(room: string): Promise<ConnectionInfo[]> {
-    return this.hub.members(room)
+  members(room: string): Promise<ConnectionInfo<Data>[]> {
+    return this.hub.members(room) as Promise<ConnectionInfo<Data>[]>
   }
 
   /** Replaces a connection's data; false when it is not connected. */
-  update(id: string, data: unknown): Promise<boolean> {
+  update(id: string, data: Data): Promise<boolean> {
     return this.hub.update(id, data)
   }
 
@@ -108,8 +116,14 @@ const cache = new WeakMap<Hub, Sockets>()
  *   const { delivered } = await sockets(c).to(c.req.param('room')).send(await c.req.text())
  *   return c.json({ delivered })
  * })
+ *
+ * Typed: `sockets<ChatData>(c)` gives `data: ChatData` in `list()`, `get()` and
+ * `members()`; `sockets(c, chat)` types `emit` by the contract from `defineEvents`.
  */
-export function sockets(c: Context): Sockets {
+export function sockets<Data = unknown, Out extends EventMap = AnyEvents>(
+  c: Context<any, any, any>,
+  contract?: EventContract<any, Out>,
+): Sockets<Data, Out> {
   const runtime = runtimeOf(c.req.raw)
   if (!runtime) {
     throw new Error('portsocket: sockets(c) needs a request served through a portsocket adapter (serve() or toWorker())')
@@ -117,9 +131,9 @@ export function sockets(c: Context): Sockets {
   return socketsOf(runtime.hub)
 }
 
-/** The (cached) facade over a hub. */
-export function socketsOf(hub: Hub): Sockets {
+/** The (cached) facade over a hub; its type parameters are only what the caller states. */
+export function socketsOf<Data = unknown, Out extends EventMap = AnyEvents>(hub: Hub): Sockets<Data, Out> {
   let s = cache.get(hub)
   if (!s) cache.set(hub, (s = new Sockets(hub)))
-  return s
+  return s as Sockets<any, any>
 }

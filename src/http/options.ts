@@ -1,11 +1,14 @@
-import type { Context } from 'hono'
+import type { Context, Env } from 'hono'
 import type { RateLimit } from '../connection/rate-limit.ts'
 
 /** Chooses a subprotocol from the client's offer; return undefined when none fits. */
 export type ProtocolSelector = (offered: string[], c: Context) => string | undefined
 
-/** Options of one WebSocket route; every field has a default. */
-export interface SocketOptions<Data = unknown> {
+/**
+ * Options of one WebSocket route; every field has a default. `E` and `P` are the route's
+ * Hono env and path, which type the context `data` gets.
+ */
+export interface SocketOptions<Data = unknown, E extends Env = any, P extends string = any> {
   /**
    * Origins allowed to open a socket (exact `scheme://host[:port]` strings), or a
    * predicate. A request whose `Origin` is not allowed gets 403 before the upgrade.
@@ -50,7 +53,7 @@ export interface SocketOptions<Data = unknown> {
   /** How long a close handshake may take before the connection is dropped. Default 5000 ms. */
   closeTimeout?: number
   /** Builds the connection's `data` from the upgrade request (auth results, params…). */
-  data?: (c: Context) => Data
+  data?: (c: Context<E, P>) => Data
   /**
    * Announce joins and leaves: when a socket of this route joins or leaves a room (or
    * closes), the room's other members get `{ "type": "presence", "data": { room,

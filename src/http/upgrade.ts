@@ -1,4 +1,4 @@
-import type { Context } from 'hono'
+import type { Context, Env } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { SocketHooks } from '../connection/hooks.ts'
 import { connectionOf, ServerSocket } from '../connection/socket.ts'
@@ -24,6 +24,9 @@ const pending = new WeakMap<Request, ServerSocket<any>>()
  * Answers (by throwing Hono's `HTTPException`) 426 when the request is not a WebSocket
  * upgrade, 403 for a disallowed origin and 400 when no offered subprotocol fits.
  *
+ * `socket.data` is typed by what the `data` option returns; its context is `c`, with the
+ * route's env and path params.
+ *
  * @example
  * app.get('/echo', (c) => {
  *   const { socket, response } = upgrade(c)
@@ -31,15 +34,18 @@ const pending = new WeakMap<Request, ServerSocket<any>>()
  *   return response
  * })
  */
-export function upgrade<Data = Record<string, unknown>>(c: Context, options: SocketOptions<Data> = {}): Upgrade<Data> {
+export function upgrade<Data = Record<string, any>, E extends Env = any, P extends string = any>(
+  c: Context<E, P, any>,
+  options: SocketOptions<Data, E, P> = {},
+): Upgrade<Data> {
   return createUpgrade(c, options, undefined, undefined)
 }
 
 /** Makes the socket and the placeholder response; `route` is the id of a `websocket()` route whose hooks can be looked up again. */
 export function createUpgrade<Data>(
-  c: Context,
-  options: SocketOptions<Data>,
-  hooks: SocketHooks<Data> | undefined,
+  c: Context<any, any, any>,
+  options: SocketOptions<Data, any, any>,
+  hooks: SocketHooks<Data, any, any, any, any> | undefined,
   route: string | undefined,
 ): Upgrade<Data> {
   const request = c.req.raw

@@ -10,7 +10,7 @@ interface Counts {
 
 /**
  * After the run, one line per project — `conformance node: 12 passed, 0 failed, 1 skipped`
- * (`unit: …` for the unit project) — then the total over all projects, alone on a line:
+ * (`unit: …` and `package: …` for those projects) — then the total over all projects, alone on a line:
  * `N passed, M failed`. A test file that failed without a failed test (it could not be
  * imported, say) counts as one failure, so a broken file never shows as "0 failed".
  */
@@ -48,7 +48,7 @@ export default class RuntimeSummaryReporter implements Reporter {
     const total = { passed: 0, failed: 0, skipped: 0 }
     const lines = ['']
     for (const [name, c] of counts) {
-      const label = name === 'unit' || name === 'browser' || name === '' ? name || 'tests' : `conformance ${name}`
+      const label = name === 'unit' || name === 'browser' || name === 'package' || name === '' ? name || 'tests' : `conformance ${name}`
       const broken = c.brokenFiles ? ` (${c.brokenFiles} file${c.brokenFiles === 1 ? '' : 's'} failed outside any test)` : ''
       lines.push(`${label}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${broken}`)
       total.passed += c.passed
