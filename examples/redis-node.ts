@@ -4,8 +4,8 @@
  *   PORT=3001 node dist/examples/redis-node.js & PORT=3002 node dist/examples/redis-node.js
  */
 import { Redis } from 'ioredis'
-import { serve } from '../adapters/node.ts'
-import { RedisHub } from '../src/redis/index.ts'
+import { serve } from 'portsocket/node'
+import { RedisHub } from 'portsocket/redis'
 import { app } from './app.ts'
 
 const hub = new RedisHub({ client: new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'), prefix: process.env.REDIS_PREFIX ?? 'portsocket-example' })

@@ -4,7 +4,7 @@
  * messages in order, join and leave notices; /admin lists connections and kicks one.
  */
 import { Hono } from 'hono'
-import { sockets, websocket } from '../../src/index.ts'
+import { sockets, websocket } from 'portsocket'
 import type { ChatMessage, Member } from './events.ts'
 import { adminPage, chatPage, chatScript } from './page.ts'
 

@@ -1,5 +1,5 @@
 // npm run build && npx bun examples/chat/bun.ts
-import { serve } from '../../adapters/bun.ts'
+import { serve } from 'portsocket/bun'
 import { createChatApp } from './app.ts'
 import { clientFile } from './client-files.ts'
 import { hubFromEnv } from './hub.ts'

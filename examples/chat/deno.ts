@@ -1,5 +1,5 @@
 // npm run build && npx deno run -A examples/chat/deno.ts
-import { serve } from '../../adapters/deno.ts'
+import { serve } from 'portsocket/deno'
 import { createChatApp } from './app.ts'
 import { clientFile } from './client-files.ts'
 import { hubFromEnv } from './hub.ts'

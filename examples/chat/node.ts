@@ -1,5 +1,5 @@
 // npm start: builds, then runs this file from dist/examples/chat/ on Node.
-import { serve } from '../../adapters/node.ts'
+import { serve } from 'portsocket/node'
 import { createChatApp } from './app.ts'
 import { clientFile } from './client-files.ts'
 import { hubFromEnv } from './hub.ts'

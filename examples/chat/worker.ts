@@ -1,6 +1,6 @@
 // npm run build && npx wrangler dev -c examples/chat/wrangler.toml
 // The client modules for the page are static assets (dist/src, see wrangler.toml).
-import { createSocketObject, toWorker } from '../../adapters/cloudflare.ts'
+import { createSocketObject, toWorker } from 'portsocket/cloudflare'
 import { createChatApp } from './app.ts'
 
 const app = createChatApp()
