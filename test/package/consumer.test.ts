@@ -77,6 +77,9 @@ beforeAll(async () => {
       '@types/node': pkg.devDependencies['@types/node'],
       // inference.ts writes a Standard Schema by hand, as an app without zod would.
       '@standard-schema/spec': pkg.dependencies['@standard-schema/spec'],
+      // The Redis clients the README's RedisHub examples bring, as an app would.
+      ioredis: pkg.devDependencies.ioredis,
+      redis: pkg.devDependencies.redis,
     },
   }
   await writeFile(join(project, 'package.json'), JSON.stringify(manifest, null, 2))
