@@ -13,7 +13,10 @@
  * Options: --quick, --runtime LIST, --scenario LIST (chat, echo, room, idle), --impl LIST
  * (raw, portsocket, hono, crossws), --rounds N, --windows N, --clients N (chat),
  * --echo-clients N, --members N (room), --idle N (idle connections, at most 10000),
- * --client bun|node|auto (auto measures both and takes the cheaper), --write / --no-write
+ * --client bun|node|auto (auto measures both and takes the cheaper), --via-proxy (on
+ * workerd, load through wrangler's dev proxy instead of straight to the workerd process
+ * that runs the Worker; the proxy runs out of file descriptors near 3,300 idle
+ * connections here), --write / --no-write
  * (BENCHMARKS.md is written after a full, unfiltered run unless --no-write, and after any
  * run with --write).
  */
@@ -21,7 +24,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
-import { bin, root, sleep, startClient, startServer, steadyRss } from './lib/processes.mjs'
+import { bin, root, sleep, startClient, startServer, steadyRss, waitForQuiet } from './lib/processes.mjs'
 import { aggregate, consoleTables, markdown } from './lib/report.mjs'
 
 // ---- options --------------------------------------------------------------------------
@@ -50,7 +53,7 @@ const int = (name, fallback, max = Infinity) => {
   return Math.min(n, max)
 }
 
-const known = new Set(['quick', 'runtime', 'scenario', 'impl', 'rounds', 'windows', 'clients', 'echo-clients', 'members', 'idle', 'client', 'write', 'no-write', 'help'])
+const known = new Set(['quick', 'runtime', 'scenario', 'impl', 'rounds', 'windows', 'clients', 'echo-clients', 'members', 'idle', 'client', 'write', 'no-write', 'via-proxy', 'help'])
 for (const a of argv) if (a.startsWith('--') && !known.has(a.slice(2))) throw new Error(`unknown option ${a} (see the top of bench/run.mjs)`)
 if (has('help')) {
   console.log(readFileSync(new URL(import.meta.url), 'utf8').split('*/')[0])
@@ -73,9 +76,10 @@ const config = {
   windowMs: 1000,
   chat: { clients: int('clients', 16), perBatch: 100 },
   echo: { clients: int('echo-clients', 16), warmupMs: quick ? 500 : 1000, measureMs: quick ? 1500 : 3000, payloadBytes: 32 },
-  room: { members: int('members', quick ? 200 : 1000), perBatch: 20 },
+  room: { members: int('members', quick ? 200 : 1000), perBatch: 20, windows: int('windows', quick ? 3 : 5) },
   idle: { connections: int('idle', quick ? 1000 : 5000, 10_000), parallel: 64 },
 }
+config.viaProxy = has('via-proxy')
 const filtered = ['runtime', 'scenario', 'impl'].some((name) => option(name) !== undefined)
 const fullRun = !quick && !filtered
 const write = has('write') || (fullRun && !has('no-write'))
@@ -131,12 +135,11 @@ async function runScenario(server, scenario, client) {
     if (opened.event !== 'opened') return { error: opened.message ?? 'could not open the connections' }
     await sleep(1500)
     const after = await steadyRss(server.memoryPid)
-    load.send('done')
-    const result = await load.next(60_000)
-    if (result.event !== 'result') return { error: result.message ?? 'no result' }
+    // The server process ends next: no need to close the connections one by one.
     return {
-      ...result,
-      value: (after - before) / result.connections,
+      openMs: opened.openMs,
+      connections: opened.connections,
+      value: (after - before) / opened.connections,
       rssBefore: before,
       rssAfter: after,
     }
@@ -145,27 +148,36 @@ async function runScenario(server, scenario, client) {
   }
 }
 
-/** One server process: every selected scenario, in order. */
+/**
+ * One row: the idle scenario in a fresh server process of its own (killed right after
+ * its memory is read, so closing thousands of sockets costs nothing and disturbs
+ * nothing), then chat, echo and room in order in a second process.
+ */
 async function runServer(runtime, impl, client) {
   const out = {}
-  let server
-  try {
-    server = await startServer(runtime, impl)
-  } catch (error) {
-    for (const scenario of scenarios) out[scenario] = { error: error.message }
-    return out
-  }
-  try {
-    for (const scenario of scenarios) {
-      out[scenario] = await runScenario(server, scenario, client)
-      if (out[scenario].error) {
-        const tail = server.output().trim().split('\n').slice(-3).join(' | ')
-        if (tail) out[scenario].error += ` (server: ${tail.slice(0, 300)})`
-      }
-      await sleep(300)
+  const groups = [scenarios.filter((s) => s === 'idle'), scenarios.filter((s) => s !== 'idle')].filter((g) => g.length)
+  for (const group of groups) {
+    let server
+    try {
+      server = await startServer(runtime, impl, { viaProxy: config.viaProxy })
+    } catch (error) {
+      for (const scenario of group) out[scenario] = { error: error.message, seconds: 0 }
+      continue
     }
-  } finally {
-    await server.stop()
+    try {
+      for (const scenario of group) {
+        const t0 = Date.now()
+        out[scenario] = await runScenario(server, scenario, client)
+        out[scenario].seconds = (Date.now() - t0) / 1000
+        if (out[scenario].error) {
+          const tail = server.output().trim().split('\n').slice(-3).join(' | ')
+          if (tail) out[scenario].error += ` (server: ${tail.slice(0, 300)})`
+        }
+        if (scenario !== group.at(-1)) await sleep(300)
+      }
+    } finally {
+      await server.stop()
+    }
   }
   return out
 }
@@ -180,8 +192,9 @@ const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1
  */
 async function calibrate() {
   const runs = []
-  const rounds = quick ? 1 : 2
+  const rounds = 1
   for (const runtime of ['bun', 'node']) {
+    await waitForQuiet(quick ? 5000 : 20_000)
     let server
     try {
       server = await startServer(runtime, 'raw')
@@ -282,13 +295,17 @@ async function main() {
   }
 
   const results = {}
+  const noisy = []
   for (const runtime of runtimes) {
     results[runtime] = {}
     for (const impl of impls) results[runtime][impl] = Object.fromEntries(scenarios.map((s) => [s, []]))
     for (let round = 1; round <= config.rounds; round++) {
       for (const impl of impls) {
+        const quiet = await waitForQuiet(quick ? 5000 : 20_000)
+        const busy = Math.round(quiet.busy * 100)
+        if (quiet.busy > 0.15) noisy.push(`${runtime} ${impl} round ${round} (${busy}%)`)
         const t0 = Date.now()
-        process.stdout.write(`\n${runtime} ${impl} (round ${round}/${config.rounds}) `)
+        process.stdout.write(`\n${runtime} ${impl} (round ${round}/${config.rounds})${quiet.busy > 0.15 ? ` (machine ${busy}% busy with other work at start)` : ''} `)
         const out = await runServer(runtime, impl, client)
         const parts = []
         for (const scenario of scenarios) {
@@ -299,7 +316,8 @@ async function main() {
           else if (scenario === 'echo') parts.push(`echo ${fmt(r.value)}/s p50 ${r.p50.toFixed(2)} ms p99 ${r.p99.toFixed(2)} ms`)
           else parts.push(`${scenario} ${fmt(r.value)}/s`)
         }
-        process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s]\n  ${parts.join('\n  ')}`)
+        const times = scenarios.map((s) => `${s} ${Math.round(out[s].seconds ?? 0)}`).join(', ')
+        process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s: ${times}]\n  ${parts.join('\n  ')}`)
       }
     }
   }
@@ -318,6 +336,7 @@ async function main() {
     impls,
     client,
     calibration,
+    noisy,
     machine: machine(),
     versions: versions(),
     results,
