@@ -18,6 +18,8 @@ export default defineConfig({
     projects: [
       // `extends: true`: projects inherit the timeouts above.
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // A few seconds of `npm run bench` (bench/run.mjs): the bench still runs end to end.
+      { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
       ...runtimes.map((runtime) => ({
         extends: true as const,
         test: {

@@ -1,25 +1,22 @@
 /**
- * The load client: one scenario against one server, then one JSON line on stdout.
- * Runs under Bun (its built-in WebSocket client) or Node (the `ws` package); run.mjs
- * measures which of the two costs less CPU per message and uses that one.
+ * The load client: its share of one scenario against one server, driven line by line by
+ * the runner (see lib/protocol.mjs for the protocol). Runs under Bun (its built-in
+ * WebSocket client) or Node (the `ws` package). The runner reads every CPU figure from
+ * /proc; this process only counts what it receives.
  *
  *   bun bench/load.mjs '<json spec>'      node bench/load.mjs '<json spec>'
  *
- * spec: { scenario: 'chat' | 'room' | 'echo' | 'idle', url: 'ws://127.0.0.1:PORT', ... }
- * (see the scenario functions below for the fields each one reads). Compression is
- * never offered, so no server compresses.
+ * spec: { protocol, scenario, url, index, procs, ... } where `index` of `procs` says which
+ * share of the connections this process holds (connection i belongs to process i % procs).
+ * Compression is never offered, so no server compresses.
  *
- * Protocol with the servers: /chat?name=NAME relays every text message, prefixed with
- * "NAME: ", to every member (sender included); /echo sends each message back. A server
- * marked `join` (Hono's Workers helper, which has no open hook) learns of a member from
- * its first message: each client sends "join" and waits for "joined" before the run.
- *
- * The idle scenario talks with run.mjs over stdin/stdout, so that the server's memory
- * can be read between steps: it prints {"event":"warm"} after a few warm-up
- * connections, waits for "go", opens the connections, prints {"event":"opened"} and
- * waits to be ended (run.mjs ends it and the server once it has read the memory).
+ * Server contract: /chat?name=NAME relays every text message, prefixed with "NAME: ", to
+ * every member, the sender included; /echo sends each message back. A server marked `join`
+ * (Hono's Workers helper, which has no open hook) learns of a member from its first
+ * message: each member sends "join" and waits for "joined".
  */
 import process from 'node:process'
+import { owned, PROTOCOL } from './lib/protocol.mjs'
 
 const isBun = typeof globalThis.Bun !== 'undefined'
 const WS = isBun ? globalThis.WebSocket : (await import('ws')).WebSocket
@@ -29,13 +26,42 @@ const now = () => performance.now()
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const emit = (object) => process.stdout.write(JSON.stringify(object) + '\n')
 
+// ---- commands from the runner -------------------------------------------------------------
+
+const handlers = new Map()
+const pending = []
+{
+  let buffer = ''
+  process.stdin.setEncoding('utf8')
+  process.stdin.on('data', (chunk) => {
+    buffer += chunk
+    let at
+    while ((at = buffer.indexOf('\n')) >= 0) {
+      const [command, arg] = buffer.slice(0, at).trim().split(' ')
+      buffer = buffer.slice(at + 1)
+      const handler = handlers.get(command)
+      if (handler) handler(arg)
+      else pending.push([command, arg])
+    }
+  })
+}
+/** Handles `command` from now on (and any that came before the handler was set). */
+function on(command, handler) {
+  handlers.set(command, handler)
+  for (let i = 0; i < pending.length; ) {
+    if (pending[i][0] === command) handler(pending.splice(i, 1)[0][1])
+    else i++
+  }
+}
+const once = (command) => new Promise((resolve) => on(command, (arg) => (handlers.delete(command), resolve(arg))))
+
 // ---- the client library, Bun's or ws ----------------------------------------------------
 
 function connectOnce(url) {
   return new Promise((resolve, reject) => {
     let ws
     try {
-      ws = isBun ? new WS(url, { perMessageDeflate: false }) : new WS(url, { perMessageDeflate: false })
+      ws = new WS(url, { perMessageDeflate: false })
     } catch (error) {
       reject(error)
       return
@@ -80,17 +106,17 @@ async function connect(url) {
   }
 }
 
-/** Opens `count` connections, at most `parallel` handshakes in flight. */
-async function connectMany(count, urlOf, parallel = 64) {
-  const sockets = new Array(count)
+/** Opens a connection for each index, at most `parallel` handshakes in flight. */
+async function connectMany(indices, urlOf, parallel = 64) {
+  const sockets = new Array(indices.length)
   let next = 0
   const worker = async () => {
-    while (next < count) {
+    while (next < indices.length) {
       const i = next++
-      sockets[i] = await connect(urlOf(i))
+      sockets[i] = await connect(urlOf(indices[i]))
     }
   }
-  await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker))
+  await Promise.all(Array.from({ length: Math.min(parallel, indices.length) }, worker))
   return sockets
 }
 
@@ -104,7 +130,7 @@ function onMessage(ws, handler) {
 }
 const textOf = (raw) => (isBun ? raw.data : raw.toString())
 
-function closeAll(sockets, timeoutMs = 15_000) {
+function closeAll(sockets, timeoutMs = 5000) {
   return new Promise((resolve) => {
     let open = 0
     const done = () => {
@@ -126,11 +152,6 @@ function closeAll(sockets, timeoutMs = 15_000) {
   })
 }
 
-const cpu = () => {
-  const usage = process.cpuUsage()
-  return (usage.user + usage.system) / 1000 // ms
-}
-
 // ---- shared steps -----------------------------------------------------------------------
 
 const NAMES = ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace', 'Heidi', 'Ivan', 'Judy', 'Mallory', 'Niaj', 'Olivia']
@@ -140,12 +161,11 @@ const TEXTS = [
   'erlang', 'elixir', 'bun', 'deno', 'node', 'workerd', 'typescript', 'javascript', 'where is the bathroom?',
   'What is the meaning of life?', '42', 'see you later',
 ]
-const textFor = (i) => TEXTS[i % TEXTS.length]
 
-/** Members of /chat; with `join`, each first sends "join" and waits for "joined". */
-async function chatMembers(count, join, parallel) {
-  const sockets = await connectMany(count, (i) => `${spec.url}/chat?name=${nameOf(i)}`, parallel)
-  if (join) {
+/** This process's /chat members; with `join`, each first sends "join" and waits for "joined". */
+async function chatMembers(indices) {
+  const sockets = await connectMany(indices, (i) => `${spec.url}/chat?name=${nameOf(i)}`)
+  if (spec.join) {
     await Promise.all(
       sockets.map(
         (ws) =>
@@ -169,24 +189,28 @@ async function settle(sockets, quietMs = 300, maxMs = 5000) {
   while (now() - last < quietMs && now() - start < maxMs) await sleep(50)
 }
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
+// ---- scenarios ----------------------------------------------------------------------------
 
 /**
  * Bun's bench/websocket-server method: every sender sends `perBatch` messages; the next
- * batch starts once every receiver has every message. Deliveries are counted per window;
- * the first window is dropped and the median of the rest reported (per second).
+ * batch starts once every receiver has every message. With several load processes each
+ * reports its share of a batch and the runner says `next` once all have it.
+ * chat: every member sends and receives. room: member 0 alone sends, all receive.
  */
-async function fanOutRun(receivers, senders, perBatch, windows, windowMs) {
-  const perRound = receivers.length * senders.length * perBatch
+async function fanOut() {
+  const total = spec.scenario === 'chat' ? spec.clients : spec.members
+  const mine = owned(total, spec.index, spec.procs)
+  const sockets = await chatMembers(mine)
+  const senders = spec.scenario === 'chat' ? sockets : sockets.filter((_, k) => mine[k] === 0)
+  const totalSenders = spec.scenario === 'chat' ? total : 1
+  const perBatch = spec.perBatch
+  const expected = sockets.length * totalSenders * perBatch
+  await settle(sockets)
   let received = 0
-  let remaining = perRound
-  let batches = 0
+  let remaining = expected
+  let batch = 0
   let running = true
-  const texts = Array.from({ length: perBatch }, (_, i) => textFor(i))
+  const texts = Array.from({ length: perBatch }, (_, i) => TEXTS[i % TEXTS.length])
   const sendBatch = () => {
     if (!running) return
     for (const ws of senders) for (let j = 0; j < perBatch; j++) ws.send(texts[j])
@@ -194,73 +218,27 @@ async function fanOutRun(receivers, senders, perBatch, windows, windowMs) {
   const count = () => {
     received++
     if (--remaining === 0) {
-      remaining = perRound
-      batches++
-      setImmediate(sendBatch)
+      remaining = expected
+      batch++
+      if (spec.procs === 1) setImmediate(sendBatch)
+      else emit({ event: 'batch', batch })
     }
   }
-  for (const ws of receivers) onMessage(ws, count)
-
-  const rates = []
-  let cpuFrom = 0
-  let deliveriesFrom = 0
-  let stalled = 0
+  for (const ws of sockets) onMessage(ws, count)
+  on('mark', () => emit({ event: 'mark', count: received }))
+  on('next', sendBatch)
+  emit({ event: 'ready', sockets: sockets.length })
+  await once('start')
   sendBatch()
-  let last = received
-  let lastAt = now()
-  for (let w = 0; w < windows; w++) {
-    await sleep(Math.max(0, lastAt + windowMs - now()))
-    const at = now()
-    const r = received
-    rates.push(((r - last) * 1000) / (at - lastAt))
-    if (r === last) stalled++
-    else stalled = 0
-    if (w === 0) {
-      cpuFrom = cpu()
-      deliveriesFrom = r
-    }
-    last = r
-    lastAt = at
-    if (stalled >= 3) {
-      running = false
-      throw new Error(`stalled: no delivery for 3 windows (${received} delivered, ${remaining} of a batch of ${perRound} missing)`)
-    }
-  }
+  await once('stop')
   running = false
-  const cpuMs = cpu() - cpuFrom
-  const measured = rates.slice(1)
-  if (received === 0) throw new Error(`stalled: nothing delivered (a batch is ${perRound} deliveries)`)
-  return {
-    value: median(measured),
-    windows: rates.map(Math.round),
-    batches,
-    clientCpuUsPerDelivery: (cpuMs * 1000) / Math.max(1, received - deliveriesFrom),
-  }
+  await closeAll(sockets, 2000)
+  return {}
 }
 
-// ---- scenarios ----------------------------------------------------------------------------
-
-/** spec: clients, perBatch, windows, windowMs, join */
-async function chat() {
-  const sockets = await chatMembers(spec.clients, spec.join, 64)
-  await settle(sockets)
-  const result = await fanOutRun(sockets, sockets, spec.perBatch, spec.windows, spec.windowMs)
-  await closeAll(sockets, 3000)
-  return result
-}
-
-/** spec: members, perBatch, windows, windowMs, join. Member 0 is the one sender. */
-async function room() {
-  const sockets = await chatMembers(spec.members, spec.join, 64)
-  await settle(sockets)
-  const result = await fanOutRun(sockets, [sockets[0]], spec.perBatch, spec.windows, spec.windowMs)
-  await closeAll(sockets, 5000)
-  return result
-}
-
-/** spec: clients, warmupMs, measureMs, payloadBytes. Each client keeps one round trip in flight. */
+/** Each client keeps one round trip in flight; latencies are kept from the first mark on. */
 async function echo() {
-  const sockets = await connectMany(spec.clients, () => `${spec.url}/echo`)
+  const sockets = await connectMany(owned(spec.clients, spec.index, spec.procs), () => `${spec.url}/echo`)
   const payload = 'x'.repeat(spec.payloadBytes ?? 32)
   let measuring = false
   let running = true
@@ -270,10 +248,8 @@ async function echo() {
     let sentAt = 0
     onMessage(ws, () => {
       const at = now()
-      if (measuring) {
-        latencies.push(at - sentAt)
-        count++
-      }
+      count++
+      if (measuring) latencies.push(at - sentAt)
       if (!running) return
       sentAt = at
       ws.send(payload)
@@ -283,76 +259,61 @@ async function echo() {
       ws.send(payload)
     }
   }
-  for (const ws of sockets) ws.start()
-  await sleep(spec.warmupMs)
-  const startCount = count
-  measuring = true
-  const from = now()
-  const cpuFrom = cpu()
-  const progress = []
-  for (let elapsed = 0; elapsed < spec.measureMs; elapsed += 1000) {
-    const before = count
-    await sleep(Math.min(1000, spec.measureMs - elapsed))
-    progress.push(count - before)
-  }
-  measuring = false
-  const seconds = (now() - from) / 1000
-  const cpuMs = cpu() - cpuFrom
-  running = false
-  if (count === startCount) throw new Error('stalled: no echo came back')
-  latencies.sort((a, b) => a - b)
-  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]
-  await sleep(100)
-  await closeAll(sockets, 3000)
-  return {
-    value: count / seconds,
-    p50: pick(0.5),
-    p99: pick(0.99),
-    windows: progress,
-    clientCpuUsPerDelivery: (cpuMs * 1000) / Math.max(1, count),
-  }
-}
-
-function lines() {
-  const waiting = []
-  let buffer = ''
-  process.stdin.setEncoding('utf8')
-  process.stdin.on('data', (chunk) => {
-    buffer += chunk
-    let at
-    while ((at = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, at).trim()
-      buffer = buffer.slice(at + 1)
-      waiting.shift()?.(line)
-    }
+  on('mark', () => {
+    measuring = true
+    emit({ event: 'mark', count })
   })
-  return () => new Promise((resolve) => waiting.push(resolve))
+  emit({ event: 'ready', sockets: sockets.length })
+  await once('start')
+  for (const ws of sockets) ws.start()
+  await once('stop')
+  running = false
+  measuring = false
+  latencies.sort((a, b) => a - b)
+  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? null
+  await closeAll(sockets, 2000)
+  return { p50: pick(0.5), p99: pick(0.99) }
 }
 
-/** spec: connections, parallel. Opens idle /chat members; run.mjs reads the server's memory. */
+/** Holds idle /chat members: `open N` brings this process's share up to N connections. */
 async function idle() {
-  const next = lines()
-  const warm = await connectMany(8, (i) => `${spec.url}/chat?name=warm${i}`)
+  const warm = await connectMany([0, 1, 2, 3, 4, 5, 6, 7], (i) => `${spec.url}/chat?name=warm${i}`)
   await closeAll(warm, 3000)
-  emit({ event: 'warm' })
-  if ((await next()) !== 'go') throw new Error('expected "go"')
-  const from = now()
-  const sockets = await connectMany(spec.connections, (i) => `${spec.url}/chat?name=${nameOf(i)}`, spec.parallel ?? 64)
-  const openMs = now() - from
-  emit({ event: 'opened', openMs, connections: sockets.length })
-  // run.mjs reads the server's memory, then ends this process and the server.
-  await new Promise(() => {})
+  const sockets = []
+  let busy = Promise.resolve()
+  on('open', (arg) => {
+    busy = busy.then(async () => {
+      const want = Number(arg)
+      const from = sockets.length
+      const more = await connectMany(
+        Array.from({ length: Math.max(0, want - from) }, (_, k) => from + k),
+        (i) => `${spec.url}/chat?name=${nameOf(i * spec.procs + spec.index)}`,
+        spec.parallel ?? 64,
+      )
+      sockets.push(...more)
+      emit({ event: 'opened', connections: sockets.length })
+    }).catch((error) => fail(error))
+  })
+  emit({ event: 'ready', sockets: 0 })
+  // The runner ends the server right after reading its memory: nothing to close.
+  await once('stop')
+  return {}
 }
 
-const scenarios = { chat, room, echo, idle }
-
-try {
-  const run = scenarios[spec.scenario]
-  if (!run) throw new Error(`unknown scenario ${spec.scenario}`)
-  const result = await run()
-  emit({ event: 'result', client: isBun ? `bun ${globalThis.Bun.version}` : `node ${process.version} + ws`, ...result })
-  process.exit(0)
-} catch (error) {
+function fail(error) {
   emit({ event: 'error', message: error?.message ?? String(error) })
   process.exit(1)
+}
+
+const scenarios = { chat: fanOut, room: fanOut, echo, idle }
+
+try {
+  emit({ event: 'hello', protocol: PROTOCOL, client: isBun ? `bun ${globalThis.Bun.version}` : `node ${process.version} + ws` })
+  if (spec.protocol !== PROTOCOL) throw new Error(`protocol mismatch: runner speaks ${spec.protocol}, load client ${PROTOCOL}`)
+  const run = scenarios[spec.scenario]
+  if (!run) throw new Error(`unknown scenario ${spec.scenario}`)
+  emit({ event: 'done', ...(await run()) })
+  process.exit(0)
+} catch (error) {
+  fail(error)
 }

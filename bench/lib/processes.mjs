@@ -7,11 +7,13 @@
  * kills every group it started when it exits, however it exits.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { PROTOCOL } from './protocol.mjs'
+import { processTree } from './proc.mjs'
 
 export const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '')
 export const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -119,61 +121,6 @@ function groupAlive(pgid) {
   }
 }
 
-function cpuTimes() {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
-  const idle = line[3] + (line[4] ?? 0)
-  const total = line.reduce((a, b) => a + b, 0)
-  return { idle, total }
-}
-
-/** Share of the whole machine's CPU that was busy over `ms` (0..1). */
-export async function machineBusy(ms = 500) {
-  const a = cpuTimes()
-  await sleep(ms)
-  const b = cpuTimes()
-  const total = b.total - a.total
-  return total > 0 ? 1 - (b.idle - a.idle) / total : 0
-}
-
-/**
- * Waits (at most `maxMs`) until the machine is quiet: between rows none of our processes
- * runs, so what is busy belongs to someone else (a test suite, a build). Returns how
- * busy it still was and how long we waited.
- */
-export async function waitForQuiet(maxMs = 20_000, threshold = 0.15) {
-  const from = Date.now()
-  let busy = await machineBusy()
-  while (busy > threshold && Date.now() - from < maxMs) busy = await machineBusy(1000)
-  return { busy, waitedMs: Date.now() - from }
-}
-
-/** Resident memory of a process in bytes (VmRSS of /proc/<pid>/status). */
-export function rss(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`)
-  return Number(match[1]) * 1024
-}
-
-/** Asks a server (not workerd) for a full garbage collection and gives it time to finish. */
-export async function collectGarbage(pid) {
-  try {
-    process.kill(pid, 'SIGUSR2')
-  } catch {}
-  await sleep(500)
-}
-
-/** Reads RSS a few times, 100 ms apart, and takes the median. */
-export async function steadyRss(pid, reads = 3) {
-  const values = []
-  for (let i = 0; i < reads; i++) {
-    if (i) await sleep(100)
-    values.push(rss(pid))
-  }
-  values.sort((a, b) => a - b)
-  return values[values.length >> 1]
-}
-
 function cmdline(pid) {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean)
@@ -182,36 +129,14 @@ function cmdline(pid) {
   }
 }
 
-/** Every descendant pid of `pid`. */
-function descendants(pid) {
-  const children = new Map()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (!children.has(ppid)) children.set(ppid, [])
-      children.get(ppid).push(Number(entry))
-    } catch {}
-  }
-  const out = []
-  const walk = (p) => {
-    for (const c of children.get(p) ?? []) {
-      out.push(c)
-      walk(c)
-    }
-  }
-  walk(pid)
-  return out
-}
-
 /**
  * wrangler dev runs two workerd processes: a proxy that listens on the --port we gave,
  * and the one that runs the Worker and its Durable Object. Memory is read from the
  * latter (the former is the same for every row).
  */
 export function findWorkerd(wranglerPid, port) {
-  const workerds = descendants(wranglerPid)
+  const workerds = processTree(wranglerPid)
+    .slice(1)
     .map((pid) => ({ pid, args: cmdline(pid) }))
     .filter(({ args }) => args[0]?.endsWith('/workerd') && args[1] === 'serve')
   const user = workerds.find(({ args }) => !args.some((a) => a === `--socket-addr=entry=127.0.0.1:${port}`))
@@ -352,58 +277,87 @@ export async function startServer(runtime, impl, { viaProxy = false } = {}) {
   return { runtime, impl, port, url: `ws://127.0.0.1:${port}`, pid: proc.pid, memoryPid, proxyPid, output: proc.output, stop }
 }
 
-/** A load client process; `lines` yields its JSON lines. */
+/**
+ * A load client process (bench/load.mjs) speaking lib/protocol.mjs. `on(event, fn)`
+ * handles events as they come (fan-out batches); `next(event)` waits for the next one of
+ * that kind and throws on an `error` line, on exit, or after `timeoutMs`.
+ */
 export function startClient(client, spec) {
   const file = join(root, 'bench', 'load.mjs')
+  const line = JSON.stringify({ ...spec, protocol: PROTOCOL })
   const proc =
     client === 'bun'
-      ? launch(bin('bun'), [file, JSON.stringify(spec)], { kind: 'bun' })
-      : launch(process.execPath, [file, JSON.stringify(spec)], { kind: 'node' })
+      ? launch(bin('bun'), [file, line], { kind: 'bun' })
+      : launch(process.execPath, [file, line], { kind: 'node' })
   const queue = []
   const waiting = []
+  const handlers = new Map()
+  let failure
+  const failAll = (message) => {
+    failure ??= message
+    for (const w of waiting.splice(0)) w.reject(new Error(failure))
+  }
   let buffer = ''
   proc.child.stdout.setEncoding('utf8')
   proc.child.stdout.on('data', (chunk) => {
     buffer += chunk
     let at
     while ((at = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, at).trim()
+      const text = buffer.slice(0, at).trim()
       buffer = buffer.slice(at + 1)
-      if (!line.startsWith('{')) continue
+      if (!text.startsWith('{')) continue
       let message
       try {
-        message = JSON.parse(line)
+        message = JSON.parse(text)
       } catch {
         continue
       }
-      const waiter = waiting.shift()
-      if (waiter) waiter.resolve(message)
+      if (message.event === 'error') {
+        failAll(`load client: ${message.message}`)
+        continue
+      }
+      const handler = handlers.get(message.event)
+      if (handler) {
+        handler(message)
+        continue
+      }
+      const w = waiting.findIndex((x) => x.event === message.event)
+      if (w >= 0) waiting.splice(w, 1)[0].resolve(message)
       else queue.push(message)
     }
   })
-  proc.exited.then(() => {
-    for (const waiter of waiting.splice(0)) waiter.resolve({ event: 'error', message: `load client exited: ${proc.output().trim().slice(-500)}` })
+  proc.exited.then(({ code }) => {
+    if (code !== 0 || waiting.length) failAll(`load client exited (code ${code}): ${proc.output().trim().slice(-500)}`)
   })
   return {
     ...proc,
-    /** The next JSON line, or an error event after `timeoutMs`. */
-    next(timeoutMs) {
-      if (queue.length) return Promise.resolve(queue.shift())
-      if (proc.child.exitCode !== null) return Promise.resolve({ event: 'error', message: `load client exited: ${proc.output().trim().slice(-500)}` })
-      return new Promise((resolve) => {
-        const waiter = { resolve }
-        waiting.push(waiter)
+    on(event, handler) {
+      handlers.set(event, handler)
+    },
+    next(event, timeoutMs = 60_000) {
+      const at = queue.findIndex((m) => m.event === event)
+      if (at >= 0) return Promise.resolve(queue.splice(at, 1)[0])
+      if (failure) return Promise.reject(new Error(failure))
+      return new Promise((resolve, reject) => {
+        const w = { event, resolve, reject }
+        waiting.push(w)
         setTimeout(() => {
-          const at = waiting.indexOf(waiter)
-          if (at >= 0) {
-            waiting.splice(at, 1)
-            resolve({ event: 'error', message: `load client timed out after ${Math.round(timeoutMs / 1000)} s` })
+          const i = waiting.indexOf(w)
+          if (i >= 0) {
+            waiting.splice(i, 1)
+            reject(new Error(`load client: no "${event}" within ${Math.round(timeoutMs / 1000)} s`))
           }
-        }, timeoutMs)
+        }, timeoutMs).unref?.()
       })
     },
-    send(line) {
-      proc.child.stdin.write(line + '\n')
+    send(command) {
+      if (proc.child.stdin.writable) proc.child.stdin.write(command + '\n')
     },
   }
+}
+
+/** Whether `impl` has a server on `runtime` (raw-prepared exists on Node only). */
+export function hasServer(runtime, impl) {
+  const file = runtime === 'workerd' ? `bench/servers/workerd/${impl}.toml` : `bench/servers/${runtime}/${impl}.ts`
+  return existsSync(join(root, file))
 }

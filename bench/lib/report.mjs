@@ -1,31 +1,29 @@
 /**
- * Turns a run's raw results into the tables: the console's, and BENCHMARKS.md. Each cell
- * is the mean over the rounds; each ratio compares a row with the raw row of the same
- * runtime in the same run.
+ * Turns a run into its report: the console's tables and BENCHMARKS.md. Every figure is
+ * min / median / max over the rounds; every ratio is paired round by round with the
+ * baseline row of the same runtime in the same run (lib/stats.mjs).
  */
+import { failure, pairedRatios, series, spread } from './stats.mjs'
+import { evaluate } from './targets.mjs'
 
-export const IMPL_LABEL = {
-  raw: 'raw',
-  portsocket: 'portsocket',
-  hono: 'Hono helper',
-  crossws: 'crossws',
-}
+export const LABEL = { raw: 'raw', 'raw-prepared': 'raw, frame prepared once', portsocket: 'portsocket', hono: 'Hono helper', crossws: 'crossws' }
 
 export const HOW = {
   node: {
-    raw: '`ws` on node:http; send loop over a Set',
-    portsocket: '`serve()` from portsocket/node; rooms (frame encoded once)',
+    raw: '`ws` on node:http; naive loop: `ws.send(text)` per member (the frame is encoded for each)',
+    'raw-prepared': "`ws` on node:http; `Sender.frame` once per message, then each member's `sendFrame` (portsocket's Node technique)",
+    portsocket: '`serve()` from portsocket/node; rooms (frame encoded once, `sendFrame` per member)',
     hono: '@hono/node-server v2 `upgradeWebSocket` + `ws` server; send loop over a Set',
     crossws: 'crossws/adapters/node on node:http; `peer.send` + `peer.publish`',
   },
   bun: {
-    raw: '`Bun.serve`; native `server.publish`',
+    raw: '`Bun.serve`; native `server.publish` (frame built once, in native code)',
     portsocket: '`serve()` from portsocket/bun; rooms (native publish)',
     hono: 'hono/bun `upgradeWebSocket` + `websocket`; send loop over a Set',
     crossws: 'crossws/adapters/bun; `peer.send` + `peer.publish` (native publish)',
   },
   deno: {
-    raw: '`Deno.serve` + `Deno.upgradeWebSocket`; send loop over a Set',
+    raw: '`Deno.serve` + `Deno.upgradeWebSocket`; send loop over a Set (Deno has no prepared-frame API)',
     portsocket: '`serve()` from portsocket/deno; rooms (send loop)',
     hono: 'hono/deno `upgradeWebSocket`; send loop over a Set',
     crossws: 'crossws/adapters/deno; `peer.send` + `peer.publish` (send loop)',
@@ -33,375 +31,220 @@ export const HOW = {
   workerd: {
     raw: 'Durable Object, hibernation API; send loop over a Set',
     portsocket: '`createSocketObject` + `toWorker({ durableObject })`; rooms (send loop, hibernation API)',
-    hono: 'hono/cloudflare-workers `upgradeWebSocket` in a Durable Object (`accept()`, no hibernation); send loop; members join with a first message (no onOpen)',
+    hono: 'hono/cloudflare-workers `upgradeWebSocket` in a Durable Object (`accept()`, no hibernation); members join with a first message (no onOpen)',
     crossws: 'crossws/adapters/cloudflare with its Durable Object (hibernation API); `peer.send` + `peer.publish`',
   },
 }
 
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
-
-/** { [runtime]: { [impl]: { [scenario]: cell } } }, cell = { value, ratio, rounds, ... } or { error } */
-export function aggregate(run) {
-  const table = {}
-  for (const runtime of run.runtimes) {
-    table[runtime] = {}
-    for (const impl of run.impls) {
-      table[runtime][impl] = {}
-      for (const scenario of run.scenarios) {
-        const rounds = run.results[runtime][impl][scenario]
-        const ok = rounds.filter((r) => !r.error && Number.isFinite(r.value))
-        if (!ok.length) {
-          table[runtime][impl][scenario] = { error: rounds.find((r) => r.error)?.error ?? 'no result' }
-          continue
-        }
-        const cell = { value: mean(ok.map((r) => r.value)), rounds: ok.map((r) => r.value), failed: rounds.length - ok.length }
-        if (scenario === 'echo') {
-          cell.p50 = mean(ok.map((r) => r.p50))
-          cell.p99 = mean(ok.map((r) => r.p99))
-        }
-        if (scenario === 'idle') {
-          cell.openMs = mean(ok.map((r) => r.openMs))
-          cell.rssBefore = mean(ok.map((r) => r.rssBefore))
-        }
-        if (scenario !== 'idle') cell.clientCpuUs = mean(ok.map((r) => r.clientCpuUsPerDelivery))
-        table[runtime][impl][scenario] = cell
-      }
-    }
-    for (const scenario of run.scenarios) {
-      const raw = table[runtime].raw?.[scenario]
-      for (const impl of run.impls) {
-        const cell = table[runtime][impl][scenario]
-        if (cell.error || !raw || raw.error || !raw.value) continue
-        cell.ratio = cell.value / raw.value
-      }
-    }
-  }
-  return table
-}
+// ---- formatting ---------------------------------------------------------------------------
 
 const num = (n) => {
   if (!Number.isFinite(n)) return '-'
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`
   if (n >= 1e4) return `${Math.round(n / 1e3)}k`
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`
-  return n.toFixed(0)
+  if (n >= 100) return n.toFixed(0)
+  if (n >= 10) return n.toFixed(1)
+  if (n >= 1) return n.toFixed(2)
+  return n.toFixed(3)
 }
-const ratio = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : '-')
-const kib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-')
-/** Spread between rounds, as ±% of the mean, when there is more than one round. */
-const spread = (cell) => {
-  if (!cell.rounds || cell.rounds.length < 2) return ''
-  const m = mean(cell.rounds)
-  const half = (Math.max(...cell.rounds) - Math.min(...cell.rounds)) / 2
-  return m ? ` ±${Math.round((100 * half) / m)}%` : ''
-}
+const kib = (b) => (b / 1024).toFixed(1)
+const sec = (ms) => (ms / 1000).toFixed(2)
+const x = (r) => `${r.toFixed(2)}x`
+/** "median (min–max)", or the one value for one round. */
+const range = (s, f = num) => (!s ? '-' : s.n === 1 || s.min === s.max ? f(s.median) : `${f(s.median)} (${f(s.min)}–${f(s.max)})`)
+const ratioRange = (s) => (!s ? '-' : s.n === 1 ? x(s.median) : `${x(s.median)} (${x(s.min)}–${x(s.max)})`)
 
-const SCENARIO_TITLE = {
-  chat: (c) => `Chat broadcast: ${c.chat.clients} clients x ${c.chat.perBatch} messages per batch, every message to every client (deliveries/s)`,
-  echo: (c) => `Echo: ${c.echo.clients} clients, one round trip in flight each (round trips/s, latency)`,
-  room: (c) => `Room broadcast: ${c.room.members} members, one sender, ${c.room.perBatch} messages per batch (deliveries/s)`,
-  idle: (c) => `Idle connections: ${c.idle.connections} open, server memory per connection (RSS growth / connections; lower is better)`,
-}
+// ---- the tables ---------------------------------------------------------------------------
 
-/** Rows of one scenario's table: [label, cells...]. */
-function rows(run, table, scenario, markdown) {
+function rowsFor(run, scenario, build) {
   const out = []
-  for (const runtime of run.runtimes) {
-    for (const impl of run.impls) {
-      const cell = table[runtime][impl][scenario]
-      const label = [runtime, IMPL_LABEL[impl]]
-      if (cell.error) {
-        out.push([...label, `failed: ${cell.error.slice(0, markdown ? 160 : 100).replace(/\|/g, '/').replace(/\n/g, ' ')}`, '', '', ''])
-        continue
-      }
-      const note = cell.failed ? ` (${cell.failed} round failed)` : ''
-      if (scenario === 'idle') {
-        out.push([...label, `${kib(cell.value)}${spread(cell)}${note}`, ratio(cell.ratio), `${(cell.openMs / 1000).toFixed(2)} s`, `${(cell.rssBefore / 2 ** 20).toFixed(1)} MiB`])
-      } else if (scenario === 'echo') {
-        out.push([...label, `${num(cell.value)}${spread(cell)}${note}`, ratio(cell.ratio), `${cell.p50.toFixed(2)} / ${cell.p99.toFixed(2)} ms`, ''])
-      } else {
-        out.push([...label, `${num(cell.value)}${spread(cell)}${note}`, ratio(cell.ratio), '', ''])
-      }
+  for (const runtime of run.options.runtimes) {
+    for (const impl of Object.keys(run.results[runtime] ?? {})) {
+      const error = failure(run, runtime, impl, scenario)
+      if (error) out.push([runtime, LABEL[impl], `failed: ${error.slice(0, 160).replace(/\|/g, '/').replace(/\n/g, ' ')}`])
+      else out.push([runtime, LABEL[impl], ...build(runtime, impl)])
     }
   }
   return out
 }
 
-const HEADERS = {
-  chat: ['runtime', 'server', 'deliveries/s', 'vs raw', '', ''],
-  room: ['runtime', 'server', 'deliveries/s', 'vs raw', '', ''],
-  echo: ['runtime', 'server', 'round trips/s', 'vs raw', 'p50 / p99', ''],
-  idle: ['runtime', 'server', 'per connection', 'vs raw', 'time to open all', 'RSS before'],
-}
-
-function trimColumns(header, body) {
-  const keep = header.map((h, i) => h !== '' || body.some((r) => r[i] !== ''))
-  return [header.filter((_, i) => keep[i]), body.map((r) => r.filter((_, i) => keep[i]))]
-}
-
-export function consoleTables(run, table) {
-  const parts = []
-  for (const scenario of ['chat', 'echo', 'room', 'idle']) {
-    if (!run.scenarios.includes(scenario)) continue
-    const [header, body] = trimColumns(HEADERS[scenario], rows(run, table, scenario, false))
-    const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)))
-    const line = (r) => r.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ')
-    parts.push(SCENARIO_TITLE[scenario](run.config), line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), '')
+function tables(run) {
+  const o = run.options
+  const c = run.config.scenarios
+  const fig = (runtime, impl, scenario, pick) => spread(series(run, runtime, impl, scenario, pick))
+  const vsRaw = (runtime, impl, scenario, pick) =>
+    impl === 'raw' ? '1.00x' : ratioRange(spread(pairedRatios(run, runtime, impl, 'raw', scenario, pick)))
+  const out = []
+  for (const scenario of ['chat', 'room']) {
+    if (!o.scenarios.includes(scenario)) continue
+    out.push({
+      title:
+        scenario === 'chat'
+          ? `Chat: ${c.chat.clients} members, each sends ${c.chat.perBatch} messages per batch, every message to every member`
+          : `Room: ${c.room.members} members, one sender, ${c.room.perBatch} messages per batch to all`,
+      header: ['runtime', 'server', 'server CPU per delivery, µs', 'vs raw', 'deliveries/s', 'vs raw', 'server cores busy', 'client CPU per delivery, µs', 'others on the machine'],
+      rows: rowsFor(run, scenario, (rt, impl) => [
+        range(fig(rt, impl, scenario, (r) => r.cpuUs)),
+        vsRaw(rt, impl, scenario, (r) => r.cpuUs),
+        range(fig(rt, impl, scenario, (r) => r.rate)),
+        vsRaw(rt, impl, scenario, (r) => r.rate),
+        range(fig(rt, impl, scenario, (r) => r.serverCores), (v) => v.toFixed(2)),
+        range(fig(rt, impl, scenario, (r) => r.clientCpuUs)),
+        range(fig(rt, impl, scenario, (r) => r.others * 100), (v) => `${v.toFixed(0)}%`),
+      ]),
+    })
   }
-  parts.push(...targets(run, table).map((t) => `${t.met === true ? 'met    ' : t.met === false ? 'NOT MET' : 'n/a    '}  ${t.target}: ${t.measured}`))
+  if (o.scenarios.includes('echo')) {
+    out.push({
+      title: `Echo: ${c.echo.clients} connections, one ${c.echo.payloadBytes}-byte round trip in flight each`,
+      header: ['runtime', 'server', 'server CPU per round trip, µs', 'vs raw', 'round trips/s', 'vs raw', 'p50 / p99 ms (median round)', 'others on the machine'],
+      rows: rowsFor(run, 'echo', (rt, impl) => [
+        range(fig(rt, impl, 'echo', (r) => r.cpuUs)),
+        vsRaw(rt, impl, 'echo', (r) => r.cpuUs),
+        range(fig(rt, impl, 'echo', (r) => r.rate)),
+        vsRaw(rt, impl, 'echo', (r) => r.rate),
+        `${num(fig(rt, impl, 'echo', (r) => r.p50)?.median)} / ${num(fig(rt, impl, 'echo', (r) => r.p99)?.median)}`,
+        range(fig(rt, impl, 'echo', (r) => r.others * 100), (v) => `${v.toFixed(0)}%`),
+      ]),
+    })
+  }
+  if (o.scenarios.includes('idle')) {
+    c.idle.steps.forEach((n, k) => {
+      const pick = (key) => (r) => r.steps?.[k]?.[key]
+      const from = k === 0 ? 0 : c.idle.steps[k - 1]
+      out.push({
+        title: `Idle: ${n.toLocaleString('en-US')} connections held${k ? ` (opening ${from.toLocaleString('en-US')} to ${n.toLocaleString('en-US')})` : ''}${k && o.runtimes.includes('workerd') ? '; workerd runs the first step only' : ''}`,
+        header: ['runtime', 'server', 'RSS growth per connection, KiB', 'vs raw', 'open time, s', 'vs raw', 'server CPU per open, µs', 'vs raw', 'RSS before, MiB'],
+        rows: rowsFor(run, 'idle', (rt, impl) => [
+          range(fig(rt, impl, 'idle', pick('bytesPerConn')), kib),
+          vsRaw(rt, impl, 'idle', pick('bytesPerConn')),
+          range(fig(rt, impl, 'idle', pick('openMs')), sec),
+          vsRaw(rt, impl, 'idle', pick('openMs')),
+          range(fig(rt, impl, 'idle', pick('openCpuUs'))),
+          vsRaw(rt, impl, 'idle', pick('openCpuUs')),
+          range(fig(rt, impl, 'idle', pick('rssBefore')), (b) => (b / 2 ** 20).toFixed(0)),
+        ]),
+      })
+    })
+  }
+  return out
+}
+
+function targetRows(run) {
+  return evaluate(run).map((t) => {
+    const met = t.met === true ? 'met' : t.met === false ? '**not met**' : 'not measured'
+    if (t.held !== undefined) {
+      const measured = t.held
+        ? `held ${range(t.held)} in every round: ${range(t.memory, kib)} KiB per connection, ${range(t.openMs, sec)} s to open all`
+        : 'no result'
+      return [t.runtime, t.what, measured, '', met]
+    }
+    const f = t.unit === 'KiB' ? kib : t.unit === 's' ? sec : num
+    const values = t.impl && t.baseline ? `${f(t.impl.median)} vs ${f(t.baseline.median)} ${t.unit}` : '-'
+    return [t.runtime, t.what, t.ratios ? ratioRange(t.ratios) : 'no result', values, met]
+  })
+}
+
+// ---- console ------------------------------------------------------------------------------
+
+function textTable(header, rows) {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)))
+  const line = (r) => r.map((cell, i) => String(cell ?? '').padEnd(w[i])).join('  ')
+  return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n')
+}
+
+export function consoleReport(run) {
+  const parts = tables(run).map((t) => `${t.title}\n${textTable(t.header, t.rows)}\n`)
+  parts.push(`Targets (met only if every round's ratio clears it)\n${textTable(['runtime', 'target', 'ratio, median (min–max)', 'portsocket vs baseline (medians)', ''], targetRows(run).map((r) => [...r.slice(0, 4), r[4].replace(/\*/g, '')]))}`)
   return parts.join('\n')
 }
 
-function mdTable(header, body) {
-  const align = header.map((_, i) => (i < 2 ? '---' : '---:'))
-  return [`| ${header.join(' | ')} |`, `| ${align.join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n')
-}
-
-// ---- targets (issue 3) ------------------------------------------------------------------
-
-/** "At least level with the best peer": within this much of it (the usual noise here). */
-export const LEVEL = 0.97
-
-export function targets(run, table) {
-  const out = []
-  const cell = (runtime, impl, scenario) => table[runtime]?.[impl]?.[scenario]
-  const ok = (c) => c && !c.error && Number.isFinite(c.value)
-  for (const runtime of run.runtimes) {
-    for (const scenario of ['chat', 'echo']) {
-      if (!run.scenarios.includes(scenario)) continue
-      const ps = cell(runtime, 'portsocket', scenario)
-      if (run.impls.includes('raw') && run.impls.includes('portsocket')) {
-        out.push({
-          id: `${runtime}-${scenario}-raw`,
-          target: `${runtime}: ${scenario} >= 0.95x raw`,
-          measured: ok(ps) && ps.ratio !== undefined ? ratio(ps.ratio) : 'no result',
-          met: ok(ps) && ps.ratio !== undefined ? ps.ratio >= 0.95 : null,
-        })
-      }
-      const peers = ['hono', 'crossws'].filter((p) => run.impls.includes(p) && ok(cell(runtime, p, scenario)))
-      if (peers.length && run.impls.includes('portsocket')) {
-        const best = peers.reduce((a, b) => (cell(runtime, a, scenario).value >= cell(runtime, b, scenario).value ? a : b))
-        const vs = ok(ps) ? ps.value / cell(runtime, best, scenario).value : NaN
-        out.push({
-          id: `${runtime}-${scenario}-peer`,
-          target: `${runtime}: ${scenario} at least level with the best peer`,
-          measured: Number.isFinite(vs) ? `${vs.toFixed(2)}x ${IMPL_LABEL[best]}` : 'no result',
-          met: Number.isFinite(vs) ? vs >= LEVEL : null,
-        })
-      }
-    }
-  }
-  const has = (runtime, scenario) => run.runtimes.includes(runtime) && run.scenarios.includes(scenario) && run.impls.includes('raw') && run.impls.includes('portsocket')
-  if (has('node', 'room')) {
-    const c = cell('node', 'portsocket', 'room')
-    const chat = cell('node', 'portsocket', 'chat')
-    out.push({
-      id: 'node-broadcast',
-      target: 'node: broadcast (room) 1.3x raw `ws` loop',
-      measured: ok(c) && c.ratio !== undefined ? `${ratio(c.ratio)}${ok(chat) && chat.ratio !== undefined ? ` (chat ${ratio(chat.ratio)})` : ''}` : 'no result',
-      met: ok(c) && c.ratio !== undefined ? c.ratio >= 1.3 : null,
-    })
-  }
-  if (has('bun', 'room')) {
-    const c = cell('bun', 'portsocket', 'room')
-    const chat = cell('bun', 'portsocket', 'chat')
-    out.push({
-      id: 'bun-publish',
-      target: 'bun: broadcast (room) through native publish >= 0.95x raw `Bun.serve`',
-      measured: ok(c) && c.ratio !== undefined ? `${ratio(c.ratio)}${ok(chat) && chat.ratio !== undefined ? ` (chat ${ratio(chat.ratio)})` : ''}` : 'no result',
-      met: ok(c) && c.ratio !== undefined ? c.ratio >= 0.95 : null,
-    })
-  }
-  for (const runtime of run.runtimes) {
-    if (!has(runtime, 'idle')) continue
-    const c = cell(runtime, 'portsocket', 'idle')
-    out.push({
-      id: `${runtime}-memory`,
-      target: `${runtime}: memory per idle connection <= 1.2x raw`,
-      measured: ok(c) && c.ratio !== undefined ? `${ratio(c.ratio)} (${kib(c.value)} vs ${kib(cell(runtime, 'raw', 'idle').value)})` : 'no result',
-      met: ok(c) && c.ratio !== undefined ? c.ratio <= 1.2 : null,
-    })
-  }
-  return out
-}
-
-// ---- BENCHMARKS.md ----------------------------------------------------------------------------
+// ---- BENCHMARKS.md ------------------------------------------------------------------------
 
 const ANALYSIS_START = '<!-- analysis:start (kept across runs: edit by hand) -->'
 const ANALYSIS_END = '<!-- analysis:end -->'
 
-export function markdown(run, table, previous = '') {
+function mdTable(header, rows) {
+  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+export function markdown(run, previous = '') {
+  const o = run.options
   const c = run.config
   const date = run.date.replace('T', ' ').slice(0, 16) + ' UTC'
-  const t = targets(run, table)
-  const lines = []
-  lines.push('# Benchmarks')
-  lines.push('')
-  lines.push(
-    `Written by \`npm run bench\` (bench/run.mjs) from its last full run: ${date}, ${Math.round(run.durationS / 60)} minutes` +
-      `${run.quick ? ' (**quick run**: short windows, one round; not for quoting)' : ''}. Every row is a real server process on 127.0.0.1, ` +
-      `driven by the same load client in the same run; each ratio compares a row with the **raw** row of the same runtime in this run ` +
-      `(higher is better, except latency and memory). Numbers are the mean of ${c.rounds} round${c.rounds > 1 ? 's' : ''}; ` +
-      `±% is half the spread between rounds.`,
+  const la = (l) => l.map((v) => v.toFixed(2)).join(' / ')
+  const busy = Object.values(run.results).flatMap((rt) => Object.values(rt).flatMap((row) => row.busyBefore))
+  const busyS = spread(busy.map((b) => b * 100))
+  const L = []
+  L.push('# Benchmarks', '')
+  L.push(
+    `Written by \`${run.command}\` on ${date} (${Math.round(run.durationS / 60)} minutes)${o.quick ? ' — **a quick run: short windows, one round; not for quoting**' : ''}. ` +
+      'Every row is a real server process on 127.0.0.1, driven by the same load client in the same run. ' +
+      '**The primary figure is the server\'s CPU time per delivery** (user + system of the server\'s process tree, from /proc/<pid>/stat, over the measured windows, divided by the deliveries counted by the clients; per round trip for echo). ' +
+      'Throughput sits beside it. Each figure is the median over rounds with (min–max); each ratio is paired round by round with the baseline row of the same runtime in this run.',
+    '',
   )
-  lines.push('')
-
-  // Headline: portsocket's ratios per runtime.
-  lines.push('## portsocket against the raw runtime')
-  lines.push('')
-  const headScenarios = ['chat', 'echo', 'room', 'idle'].filter((s) => run.scenarios.includes(s))
-  const headHeader = ['runtime', ...headScenarios.map((s) => ({ chat: 'chat', echo: 'echo', room: 'room broadcast', idle: 'memory / idle conn' })[s])]
-  const headBody = run.runtimes.map((runtime) => [
-    runtime,
-    ...headScenarios.map((s) => {
-      const cell = table[runtime].portsocket?.[s]
-      return cell && !cell.error && cell.ratio !== undefined ? ratio(cell.ratio) : '-'
-    }),
-  ])
-  lines.push(mdTable(headHeader, headBody).replace(/\| --- \| --- \|/, '| --- | ---: |'))
-  lines.push('')
-
-  lines.push('## Targets (issue 3)')
-  lines.push('')
-  lines.push(
-    `"At least level with the best peer" counts as met at ${LEVEL}x the best peer or better (rounds here differ by a few percent). ` +
-      'The Node broadcast and Bun publish targets are read on the room broadcast (one sender, many members: pure fan-out).',
+  L.push(
+    `**Load on the machine.** Load average (1 / 5 / 15 min) at the start: ${la(run.loadAverage.start)}; at the end: ${la(run.loadAverage.end)}. ` +
+      `Before each row the machine was ${busyS ? `${busyS.median.toFixed(0)}% busy (median; ${busyS.min.toFixed(0)}–${busyS.max.toFixed(0)}%)` : 'not sampled'} with work that was not ours; ` +
+      'each table also gives the share of the machine other processes took during the measured windows. ' +
+      'Absolute numbers move with that load; CPU per delivery and ratios within one run move much less.',
+    '',
   )
-  lines.push('')
-  lines.push('| target | this run | met |')
-  lines.push('| --- | ---: | :---: |')
-  for (const x of t) lines.push(`| ${x.target} | ${x.measured} | ${x.met === true ? 'met' : x.met === false ? '**not met**' : 'n/a'} |`)
-  lines.push('')
-
+  L.push('## Targets', '')
+  L.push(`A target is met only when every round's ratio clears it (${o.rounds} round${o.rounds > 1 ? 's' : ''}).`, '')
+  L.push(mdTable(['runtime', 'target', 'ratio, median (min–max)', 'portsocket vs baseline (medians)', 'met'], targetRows(run)))
+  L.push('')
   const kept = (() => {
     const from = previous.indexOf(ANALYSIS_START)
     const to = previous.indexOf(ANALYSIS_END)
     return from >= 0 && to > from ? previous.slice(from + ANALYSIS_START.length, to).trim() : ''
   })()
-  lines.push('## Where portsocket falls short, and why')
-  lines.push('')
-  lines.push(ANALYSIS_START)
-  lines.push(kept || '_Not written yet: read the targets above and explain each miss here._')
-  lines.push(ANALYSIS_END)
-  lines.push('')
-
-  lines.push('## Results')
-  lines.push('')
-  for (const scenario of ['chat', 'echo', 'room', 'idle']) {
-    if (!run.scenarios.includes(scenario)) continue
-    lines.push(`### ${SCENARIO_TITLE[scenario](c)}`)
-    lines.push('')
-    const [header, body] = trimColumns(HEADERS[scenario], rows(run, table, scenario, true))
-    lines.push(mdTable(header, body))
-    lines.push('')
-  }
-
-  lines.push('### What each row runs')
-  lines.push('')
-  lines.push('| runtime | server | how it relays the chat |')
-  lines.push('| --- | --- | --- |')
-  for (const runtime of run.runtimes) for (const impl of run.impls) lines.push(`| ${runtime} | ${IMPL_LABEL[impl]} | ${HOW[runtime][impl]} |`)
-  lines.push('')
-  lines.push(
-    'Servers are in `bench/servers/<runtime>/<row>.ts`. portsocket runs the same route code everywhere ' +
-      '(`bench/servers/shared/portsocket-app.ts`: `websocket()` with `await socket.join(\'chat\')` in `open` and ' +
-      "`socket.server.to('chat').send(...)` per message, default route options); Hono and crossws likewise share one app " +
-      '(`shared/hono-app.ts`, `shared/crossws-hooks.ts`) across runtimes.',
+  L.push('## The misses, and what would close them', '', ANALYSIS_START, kept || '_Not written yet._', ANALYSIS_END, '')
+  L.push('## Results', '')
+  for (const t of tables(run)) L.push(`### ${t.title}`, '', mdTable(t.header, t.rows), '')
+  L.push('### What each row runs', '', '| runtime | server | how it relays the chat |', '| --- | --- | --- |')
+  for (const runtime of o.runtimes) for (const impl of Object.keys(run.results[runtime] ?? {})) L.push(`| ${runtime} | ${LABEL[impl]} | ${HOW[runtime][impl]} |`)
+  L.push('')
+  L.push(
+    'Servers: `bench/servers/<runtime>/<row>.ts` (workerd: `.toml` + `.ts` under `wrangler dev`). portsocket runs the same route code everywhere ' +
+      "(`bench/servers/shared/portsocket-app.ts`: `websocket()`, `await socket.join('chat')` in `open`, `socket.server.to('chat').send(...)` per message, default route options); " +
+      'the Hono helper and crossws rows share one app each (`shared/hono-app.ts`, `shared/crossws-hooks.ts`).',
+    '',
   )
-  lines.push('')
-
-  lines.push('## Load client')
-  lines.push('')
-  if (run.calibration) {
-    const s = run.calibration.summary
-    lines.push(
-      `Measured in this run: the chat scenario against the raw Bun and raw Node servers with both clients, alternating. ` +
-        `Bun's built-in \`WebSocket\`: ${s.bun.cpuUs.toFixed(2)} µs of client CPU per delivery, ${num(s.bun.rate)} deliveries/s on average; ` +
-        `\`ws\` ${run.versions.ws} on Node ${run.versions.node}: ${s.node.cpuUs.toFixed(2)} µs, ${num(s.node.rate)} deliveries/s. ` +
-        `**The run used ${run.client === 'bun' ? "Bun's built-in WebSocket client" : 'ws on Node'}** (less CPU per delivery), ` +
-        'in one process, for every row.',
-    )
-    lines.push('')
-    lines.push('| server | client | deliveries/s | client CPU per delivery |')
-    lines.push('| --- | --- | ---: | ---: |')
-    for (const r of run.calibration.runs) {
-      lines.push(
-        r.error
-          ? `| raw ${r.server} | ${r.client} | failed: ${r.error.slice(0, 80)} | |`
-          : `| raw ${r.server} | ${r.client === 'bun' ? 'Bun WebSocket' : 'ws (Node)'} | ${num(r.value)} | ${r.clientCpuUsPerDelivery.toFixed(2)} µs |`,
-      )
-    }
-  } else {
-    lines.push(`The client was chosen on the command line: ${run.client === 'bun' ? "Bun's built-in WebSocket" : 'ws on Node'}.`)
-  }
-  lines.push('')
-  lines.push(
-    'On 2 cores the server and the client each get about one core, so for the fastest servers (Bun\'s native publish) ' +
-      'the client can be the limit: those rows show the ceiling of this machine rather than of the server, and their ratios ' +
-      'understate differences.',
-  )
-  lines.push('')
-
-  lines.push('## Machine')
-  lines.push('')
-  lines.push(`- CPU: ${run.machine.cpu}, ${run.machine.cores} cores`)
-  lines.push(`- Memory: ${run.machine.memory}`)
-  lines.push(`- OS: ${run.machine.os}`)
-  lines.push(`- Load average (1 min) at start and end of the run: ${run.loadAverage.map((l) => l.toFixed(2)).join(' / ')}`)
-  lines.push(
-    run.noisy?.length
-      ? `- Rows that started while other work kept the machine busy (after waiting up to 20 s for quiet; busy share of both cores): ${run.noisy.join('; ')}`
-      : '- Every row started on a quiet machine (less than 15% CPU busy with other work).',
-  )
-  lines.push('')
-  lines.push('## Versions')
-  lines.push('')
-  for (const [name, version] of Object.entries(run.versions)) lines.push(`- ${name}: ${version}`)
-  lines.push('')
-
-  lines.push('## Method')
-  lines.push('')
-  lines.push(
+  L.push('## Method', '')
+  L.push(
     [
-      `- **Processes.** One server process at a time, on 127.0.0.1, started by bench/run.mjs and killed (with its process group) after its row; ` +
-        'workerd runs under `wrangler dev` (which puts a proxy workerd in front of the one running the Worker and its Durable Object). ' +
-        'Each server preloads bench/lifeline.mjs and ends itself if the orchestrator dies. The load client is a separate process (bench/load.mjs).',
-      `- **Order.** For each runtime, ${c.rounds} round${c.rounds > 1 ? 's' : ''} of raw, portsocket, Hono helper, crossws (A B C D A B C D), ` +
-        'so drift on a noisy machine hits every row alike. In each server process the scenarios run in this order: idle, chat, echo, room.',
-      `- **Chat broadcast** (the method of Bun's bench/websocket-server): ${c.chat.clients} clients join /chat?name=NAME; in each batch every client sends ` +
-        `${c.chat.perBatch} short text messages; the server relays each one, prefixed with "NAME: ", to every member, the sender included; ` +
-        `the next batch starts when all ${c.chat.clients} x ${c.chat.perBatch} x ${c.chat.clients} deliveries have arrived. Deliveries are counted per ` +
-        `${c.windowMs / 1000}-second window for ${c.windows} windows; the first is dropped and the median of the rest reported.`,
-      `- **Echo:** ${c.echo.clients} clients, each with one ${c.echo.payloadBytes}-byte text message in flight to /echo; ${c.echo.warmupMs / 1000} s warm-up, ` +
-        `then round trips counted for ${c.echo.measureMs / 1000} s; p50/p99 over every round trip of that period.`,
-      `- **Room broadcast:** ${c.room.members} members of /chat, one of them sending batches of ${c.room.perBatch} messages; the next batch starts when all ` +
-        `${c.room.members} x ${c.room.perBatch} deliveries arrived; ${c.room.windows} one-second windows, the first dropped, the median of the rest reported.`,
-      `- **Idle connections:** after 8 warm-up connections (opened and closed) and 1 s of quiet, the server's VmRSS (/proc/<pid>/status; for wrangler, ` +
-        `the workerd process that runs the Worker) is read; ${c.idle.connections} /chat members are opened (${c.idle.parallel} handshakes in flight), ` +
-        '1.5 s later VmRSS is read again; the growth divided by the connection count is reported, with the time opening took.',
-      '- Compression is never offered by the client. Servers keep their defaults otherwise (portsocket: 30 s heartbeat, 1 MiB limit, 4 MiB send-buffer cap; ' +
-        'crossws: its 30 s idle sweep; Bun/Deno: their own idle timeouts).',
-      "- Hono's Workers helper never calls `onOpen` (workerd reports no open event to the server side), so in that row each member sends `join` first and the " +
-        'server registers it on that message; every other row registers members when they open.',
+      `- **Processes.** One server at a time on 127.0.0.1, killed with its process group after its row; each preloads bench/lifeline.mjs (ends it if the runner dies; full GC on SIGUSR2). ` +
+        `Rows of a runtime alternate (A B C A B C) over ${o.rounds} round${o.rounds > 1 ? 's' : ''}. Idle runs in a fresh server process of its own; chat, echo${o.scenarios.includes('room') ? ', room' : ''} follow in a second one.`,
+      `- **Load.** ${run.config.procs} load client process${run.config.procs > 1 ? 'es' : ''} (bench/load.mjs) using ${run.config.client === 'bun' ? "Bun's built-in WebSocket" : '`ws` on Node'}${run.calibration ? ' (chosen by --client auto in this run)' : ''}, connections split between them. ` +
+        (run.machine.cores <= 2
+          ? `This machine has ${run.machine.cores} cores: the server needs one and one client process the other, so a second client process would only take CPU from the server it measures. The default is one load process per core beyond the server's (at most 4); on 2 cores that is one. Because the primary figure is the server's own CPU per delivery, it does not depend on the client keeping up.`
+          : 'Default: one load process per core beyond the server\'s, at most 4.'),
+      `- **Windows.** After the clients connect (and the chat settles), \`start\`; every ${c.windowMs} ms the runner reads the CPU of the server tree, of the clients and of the machine, then asks each client for its count. ` +
+        `The first window is warm-up; the next ${c.windows} are measured. CPU per delivery = server CPU over the measured windows / deliveries in them; throughput = median of the per-window rates. ` +
+        'CPU is read in clock ticks (10 ms), so each measured span holds hundreds of ticks.',
+      `- **Chat** (Bun's bench/websocket-server method): ${c.scenarios.chat.clients} members join /chat?name=NAME; in each batch every member sends ${c.scenarios.chat.perBatch} short texts; the server relays each, prefixed with "NAME: ", to every member, sender included; ` +
+        `the next batch starts once all ${c.scenarios.chat.clients} x ${c.scenarios.chat.perBatch} x ${c.scenarios.chat.clients} deliveries have arrived (across load processes, the runner holds the barrier).`,
+      `- **Echo:** ${c.scenarios.echo.clients} connections to /echo, each with one ${c.scenarios.echo.payloadBytes}-byte text in flight; CPU per round trip, round trips per second, p50/p99 latency over the measured windows.`,
+      ...(o.scenarios.includes('room') ? [`- **Room:** ${c.scenarios.room.members} members, member 0 sends batches of ${c.scenarios.room.perBatch}; the next batch once all have arrived.`] : []),
+      `- **Idle:** 8 warm-up connections opened and closed; 1 s of quiet; a full GC (not on workerd); VmRSS of the server (on workerd, of the workerd process that runs the Worker). ` +
+        `Then for each step (${c.scenarios.idle.steps.join(', ')} connections held) the clients open /chat members, ${c.scenarios.idle.parallel} handshakes in flight per process; the runner records the wall time and the server's CPU for those opens, waits 1 s, runs a full GC and reads VmRSS again. ` +
+        'Memory per connection = RSS growth since before the first step / connections held.',
+      '- Compression is never offered. Servers keep their defaults otherwise (portsocket: 30 s heartbeat, 1 MiB limit; crossws and Bun/Deno: their own idle timeouts).',
+      '- workerd (under `wrangler dev`): the load goes straight to the workerd process that runs the Worker, not through wrangler\'s dev proxy (which runs out of descriptors near 3,300 connections; `--via-proxy` uses it). Its CPU figure counts the whole tree (wrangler\'s Node process and both workerd processes).',
     ].join('\n'),
   )
-  lines.push('')
-
-  lines.push('## Reproduce')
-  lines.push('')
-  lines.push('```sh')
-  lines.push('npm ci')
-  lines.push('npm run bench                      # the full run that wrote this file (~15 min on 2 cores)')
-  lines.push('npm run bench -- --quick           # a quick look: short windows, fewer connections, one round')
-  lines.push('npm run bench -- --runtime node --scenario chat,echo   # filter by runtime, scenario, --impl')
-  lines.push('npm run bench -- --clients 32 --members 1000 --idle 10000 --rounds 3 --client bun')
-  lines.push('```')
-  lines.push('')
-  lines.push(
-    'Only a full, unfiltered run rewrites this file (or any run with `--write`); every run leaves its report in ' +
-      '`bench/.build/last-run.md` and its raw numbers in `bench/.build/last-run.json`. Other processes on the machine move the numbers: ' +
-      'compare ratios within one run, not absolute numbers across runs.',
+  L.push('')
+  L.push('## Machine and versions', '')
+  L.push(`- ${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.memory}, ${run.machine.os}, open files limit ${run.machine.openFiles}`)
+  L.push(`- ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  L.push('')
+  L.push('## Reproduce', '', '```sh', 'npm install', `${run.command.replace(/ -- --json \S+/, '')}   # this run`, 'npm run bench -- --quick   # a short look', 'npm run bench -- --help    # every option', '```', '')
+  L.push(
+    'Only a full, unfiltered run rewrites this file (or any run with `--write`); every run leaves its report in `bench/.build/last-run.md` and its raw numbers in `bench/.build/last-run.json`.',
+    '',
   )
-  lines.push('')
-  return lines.join('\n')
+  return L.join('\n')
 }
