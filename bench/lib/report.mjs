@@ -6,12 +6,13 @@
 import { failure, pairedRatios, series, spread } from './stats.mjs'
 import { evaluate } from './targets.mjs'
 
-export const LABEL = { raw: 'raw', 'raw-prepared': 'raw, frame prepared once', portsocket: 'portsocket', hono: 'Hono helper', crossws: 'crossws' }
+export const LABEL = { raw: 'raw', 'raw-prepared': 'raw, frame prepared once', 'raw-corked': 'raw, prepared + corked per tick', portsocket: 'portsocket', hono: 'Hono helper', crossws: 'crossws' }
 
 export const HOW = {
   node: {
     raw: '`ws` on node:http; naive loop: `ws.send(text)` per member (the frame is encoded for each)',
     'raw-prepared': "`ws` on node:http; `Sender.frame` once per message, then each member's `sendFrame` (portsocket's Node technique)",
+    'raw-corked': 'as raw-prepared, and each member\'s TCP socket corked once per tick (uncorked on `process.nextTick`): one write per member per batch of incoming messages. Not a target baseline: what a better fan-out costs',
     portsocket: '`serve()` from portsocket/node; rooms (frame encoded once, `sendFrame` per member)',
     hono: '@hono/node-server v2 `upgradeWebSocket` + `ws` server; send loop over a Set',
     crossws: 'crossws/adapters/node on node:http; `peer.send` + `peer.publish`',
@@ -189,7 +190,10 @@ export function markdown(run, previous = '') {
     `**Load on the machine.** Load average (1 / 5 / 15 min) at the start: ${la(run.loadAverage.start)}; at the end: ${la(run.loadAverage.end)}. ` +
       `Before each row the machine was ${busyS ? `${busyS.median.toFixed(0)}% busy (median; ${busyS.min.toFixed(0)}–${busyS.max.toFixed(0)}%)` : 'not sampled'} with work that was not ours; ` +
       'each table also gives the share of the machine other processes took during the measured windows. ' +
-      'Absolute numbers move with that load; CPU per delivery and ratios within one run move much less.',
+      'Absolute numbers move with that load; CPU per delivery and ratios within one run move much less.' +
+      (busyS && (busyS.median > 15 || run.loadAverage.start[0] > run.machine.cores / 2)
+        ? ' **Other work shared the machine during this run: a full run on a quiet machine is still pending.**'
+        : ''),
     '',
   )
   L.push('## Targets', '')
