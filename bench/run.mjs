@@ -113,7 +113,20 @@ async function calibrate() {
   return { chosen: ok[0]?.client ?? 'bun', runs }
 }
 
+/** --from-json: the report of a saved run, measured before (its command and options). */
+function render(path) {
+  const run = JSON.parse(readFileSync(path, 'utf8'))
+  console.log(consoleReport(run))
+  const benchmarks = join(root, 'BENCHMARKS.md')
+  const md = markdown(run, existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '')
+  mkdirSync(join(root, 'bench', '.build'), { recursive: true })
+  writeFileSync(join(root, 'bench', '.build', 'last-run.md'), md)
+  if (options.write) writeFileSync(benchmarks, md)
+  console.log(options.write ? 'wrote BENCHMARKS.md' : 'report in bench/.build/last-run.md (--write to rewrite BENCHMARKS.md)')
+}
+
 async function main() {
+  if (options.fromJson) return render(options.fromJson)
   const started = new Date()
   const argv = process.argv.slice(2)
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`

@@ -222,13 +222,14 @@ export function markdown(run, previous = '') {
     [
       `- **Processes.** One server at a time on 127.0.0.1, killed with its process group after its row; each preloads bench/lifeline.mjs (ends it if the runner dies; full GC on SIGUSR2). ` +
         `Rows of a runtime alternate (A B C A B C) over ${o.rounds} round${o.rounds > 1 ? 's' : ''}. Idle runs in a fresh server process of its own; chat, echo${o.scenarios.includes('room') ? ', room' : ''} follow in a second one.`,
-      `- **Load.** ${run.config.procs} load client process${run.config.procs > 1 ? 'es' : ''} (bench/load.mjs) using ${run.config.client === 'bun' ? "Bun's built-in WebSocket" : '`ws` on Node'}${run.calibration ? ' (chosen by --client auto in this run)' : ''}, connections split between them. ` +
+      `- **Load.** ${run.config.procs} load client process${run.config.procs > 1 ? 'es' : ''} (bench/load.mjs) using ${run.config.client === 'bun' ? "Bun's built-in WebSocket" : '`ws` on Node'}${run.calibration ? ' (chosen by --client auto in this run)' : ''}, connections split between them when there are several. ` +
         (run.machine.cores <= 2
           ? `This machine has ${run.machine.cores} cores: the server needs one and one client process the other, so a second client process would only take CPU from the server it measures. The default is one load process per core beyond the server's (at most 4); on 2 cores that is one. Because the primary figure is the server's own CPU per delivery, it does not depend on the client keeping up.`
           : 'Default: one load process per core beyond the server\'s, at most 4.'),
       `- **Windows.** After the clients connect (and the chat settles), \`start\`; every ${c.windowMs} ms the runner reads the CPU of the server tree, of the clients and of the machine, then asks each client for its count. ` +
         `The first window is warm-up; the next ${c.windows} are measured. CPU per delivery = server CPU over the measured windows / deliveries in them; throughput = median of the per-window rates. ` +
-        'CPU is read in clock ticks (10 ms), so each measured span holds hundreds of ticks.',
+        'CPU is read in clock ticks (10 ms): a chat or echo span holds hundreds of ticks; the cheapest open figures (Bun, about 30 µs x 5,000 opens) rest on 10 to 30 ticks, so one tick is a few percent there. ' +
+        'CPU per delivery is not wholly independent of load: a server starved of CPU reads more messages per wake-up and writes more per syscall, so it spends a little less per delivery; the "others on the machine" column shows which rounds ran crowded.',
       `- **Chat** (Bun's bench/websocket-server method): ${c.scenarios.chat.clients} members join /chat?name=NAME; in each batch every member sends ${c.scenarios.chat.perBatch} short texts; the server relays each, prefixed with "NAME: ", to every member, sender included; ` +
         `the next batch starts once all ${c.scenarios.chat.clients} x ${c.scenarios.chat.perBatch} x ${c.scenarios.chat.clients} deliveries have arrived (across load processes, the runner holds the barrier).`,
       `- **Echo:** ${c.scenarios.echo.clients} connections to /echo, each with one ${c.scenarios.echo.payloadBytes}-byte text in flight; CPU per round trip, round trips per second, p50/p99 latency over the measured windows.`,
@@ -237,7 +238,7 @@ export function markdown(run, previous = '') {
         `Then for each step (${c.scenarios.idle.steps.join(', ')} connections held) the clients open /chat members, ${c.scenarios.idle.parallel} handshakes in flight per process; the runner records the wall time and the server's CPU for those opens, waits 1 s, runs a full GC and reads VmRSS again. ` +
         'Memory per connection = RSS growth since before the first step / connections held.',
       '- Compression is never offered. Servers keep their defaults otherwise (portsocket: 30 s heartbeat, 1 MiB limit; crossws and Bun/Deno: their own idle timeouts).',
-      '- workerd (under `wrangler dev`): the load goes straight to the workerd process that runs the Worker, not through wrangler\'s dev proxy (which runs out of descriptors near 3,300 connections; `--via-proxy` uses it). Its CPU figure counts the whole tree (wrangler\'s Node process and both workerd processes).',
+      ...(!o.runtimes.includes('workerd') ? [] : ['- workerd (under `wrangler dev`): the load goes straight to the workerd process that runs the Worker, not through wrangler\'s dev proxy (which runs out of descriptors near 3,300 connections; `--via-proxy` uses it). Its CPU figure counts the whole tree (wrangler\'s Node process and both workerd processes).']),
     ].join('\n'),
   )
   L.push('')
