@@ -58,9 +58,9 @@ const ratioRange = (s) => (!s ? '-' : s.n === 1 ? x(s.median) : `${x(s.median)} 
 
 // ---- the tables ---------------------------------------------------------------------------
 
-function rowsFor(run, scenario, build) {
+function rowsFor(run, scenario, build, runtimes = run.options.runtimes) {
   const out = []
-  for (const runtime of run.options.runtimes) {
+  for (const runtime of runtimes) {
     for (const impl of Object.keys(run.results[runtime] ?? {})) {
       const error = failure(run, runtime, impl, scenario)
       if (error) out.push([runtime, LABEL[impl], `failed: ${error.slice(0, 160).replace(/\|/g, '/').replace(/\n/g, ' ')}`])
@@ -75,7 +75,9 @@ function tables(run) {
   const c = run.config.scenarios
   const fig = (runtime, impl, scenario, pick) => spread(series(run, runtime, impl, scenario, pick))
   const vsRaw = (runtime, impl, scenario, pick) =>
-    impl === 'raw' ? '1.00x' : ratioRange(spread(pairedRatios(run, runtime, impl, 'raw', scenario, pick)))
+    impl === 'raw'
+      ? (fig(runtime, impl, scenario, pick) ? '1.00x' : '-')
+      : ratioRange(spread(pairedRatios(run, runtime, impl, 'raw', scenario, pick)))
   const out = []
   for (const scenario of ['chat', 'room']) {
     if (!o.scenarios.includes(scenario)) continue
@@ -112,6 +114,9 @@ function tables(run) {
   }
   if (o.scenarios.includes('idle')) {
     c.idle.steps.forEach((n, k) => {
+      // workerd runs the first step only.
+      const runtimes = o.runtimes.filter((r) => k === 0 || r !== 'workerd')
+      if (!runtimes.length) return
       const pick = (key) => (r) => r.steps?.[k]?.[key]
       const from = k === 0 ? 0 : c.idle.steps[k - 1]
       out.push({
@@ -125,7 +130,7 @@ function tables(run) {
           range(fig(rt, impl, 'idle', pick('openCpuUs'))),
           vsRaw(rt, impl, 'idle', pick('openCpuUs')),
           range(fig(rt, impl, 'idle', pick('rssBefore')), (b) => (b / 2 ** 20).toFixed(0)),
-        ]),
+        ], runtimes),
       })
     })
   }
@@ -198,7 +203,8 @@ export function markdown(run, previous = '') {
   )
   L.push('## Targets', '')
   L.push(`A target is met only when every round's ratio clears it (${o.rounds} round${o.rounds > 1 ? 's' : ''}).`, '')
-  L.push(mdTable(['runtime', 'target', 'ratio, median (min–max)', 'portsocket vs baseline (medians)', 'met'], targetRows(run)))
+  const tr = targetRows(run)
+  L.push(tr.length ? mdTable(['runtime', 'target', 'ratio, median (min–max)', 'portsocket vs baseline (medians)', 'met'], tr) : '_No target covers the runtimes, scenarios and servers of this run._')
   L.push('')
   const kept = (() => {
     const from = previous.indexOf(ANALYSIS_START)
