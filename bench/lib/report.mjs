@@ -179,13 +179,15 @@ export function markdown(run, previous = '') {
   const o = run.options
   const c = run.config
   const date = run.date.replace('T', ' ').slice(0, 16) + ' UTC'
+  // The measuring command, without the flags that only say where the results went.
+  const command = run.command.replace(/ --json \S+/g, '').replace(/ --(no-)?write/g, '').replace(/ --$/, '')
   const la = (l) => l.map((v) => v.toFixed(2)).join(' / ')
   const busy = Object.values(run.results).flatMap((rt) => Object.values(rt).flatMap((row) => row.busyBefore))
   const busyS = spread(busy.map((b) => b * 100))
   const L = []
   L.push('# Benchmarks', '')
   L.push(
-    `Written by \`${run.command}\` on ${date} (${Math.round(run.durationS / 60)} minutes)${o.quick ? ' — **a quick run: short windows, one round; not for quoting**' : ''}. ` +
+    `Measured by \`${command}\` on ${date} (${Math.round(run.durationS / 60)} minutes)${o.quick ? ' — **a quick run: short windows, one round; not for quoting**' : ''}. ` +
       'Every row is a real server process on 127.0.0.1, driven by the same load client in the same run. ' +
       '**The primary figure is the server\'s CPU time per delivery** (user + system of the server\'s process tree, from /proc/<pid>/stat, over the measured windows, divided by the deliveries counted by the clients; per round trip for echo). ' +
       'Throughput sits beside it. Each figure is the median over rounds with (min–max); each ratio is paired round by round with the baseline row of the same runtime in this run.',
@@ -196,9 +198,14 @@ export function markdown(run, previous = '') {
       `Before each row the machine was ${busyS ? `${busyS.median.toFixed(0)}% busy (median; ${busyS.min.toFixed(0)}–${busyS.max.toFixed(0)}%)` : 'not sampled'} with work that was not ours; ` +
       'each table also gives the share of the machine other processes took during the measured windows. ' +
       'Absolute numbers move with that load; CPU per delivery and ratios within one run move much less.' +
-      (busyS && (busyS.median > 15 || run.loadAverage.start[0] > run.machine.cores / 2)
-        ? ' **Other work shared the machine during this run: a full run on a quiet machine is still pending.**'
-        : ''),
+      ' The load average counts the benchmark\'s own server and client too (about 2 while it runs).' +
+      (!busyS
+        ? ''
+        : busyS.median > 15
+          ? ' **Other work shared the machine during this run: a full run on a quiet machine is still pending.**'
+          : busyS.max > 15
+            ? ' **Mostly quiet, with bursts of other work in some rounds (see the "others" columns): a run on a dedicated machine is still pending.**'
+            : ''),
     '',
   )
   L.push('## Targets', '')
@@ -252,7 +259,7 @@ export function markdown(run, previous = '') {
   L.push(`- ${run.machine.cpu}, ${run.machine.cores} cores, ${run.machine.memory}, ${run.machine.os}, open files limit ${run.machine.openFiles}`)
   L.push(`- ${Object.entries(run.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`)
   L.push('')
-  L.push('## Reproduce', '', '```sh', 'npm install', `${run.command.replace(/ -- --json \S+/, '')}   # this run`, 'npm run bench -- --quick   # a short look', 'npm run bench -- --help    # every option', '```', '')
+  L.push('## Reproduce', '', '```sh', 'npm install', `${command}   # this run`, 'npm run bench -- --quick   # a short look', 'npm run bench -- --help    # every option', '```', '')
   L.push(
     'Only a full, unfiltered run rewrites this file (or any run with `--write`); every run leaves its report in `bench/.build/last-run.md` and its raw numbers in `bench/.build/last-run.json`.',
     '',
