@@ -48,7 +48,7 @@ export function help() {
     ...OPTIONS.map(([n, v, h]) => `  ${`--${n}${v === 'flag' ? '' : ` ${v}`}`.padEnd(width)}  ${h}`),
     '',
     'Examples:',
-    '  npm run bench                                   full run (about 20 minutes on 2 cores)',
+    '  npm run bench                                   full run (about 30 minutes on 2 cores; --runtime node,bun,deno about 15)',
     '  npm run bench -- --quick',
     '  npm run bench -- --runtime node --impl raw,raw-prepared,portsocket --scenario chat',
   ].join('\n')
