@@ -23,6 +23,8 @@ export default defineConfig({
       { extends: true, test: { name: 'redis', include: ['test/redis/**/*.test.ts'], testTimeout: 60_000 } },
       // The packed package installed in a scratch project: the README's code compiled and run there.
       { extends: true, test: { name: 'package', include: ['test/package/**/*.test.ts'] } },
+      // A few seconds of `npm run bench` (bench/run.mjs): the bench still runs end to end.
+      { extends: true, test: { name: 'bench', include: ['test/bench/**/*.test.ts'] } },
       ...runtimes.map((runtime) => ({
         extends: true as const,
         test: {

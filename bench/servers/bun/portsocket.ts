@@ -1,0 +1,6 @@
+import { serve } from '../../../adapters/bun.ts'
+import { app } from '../shared/portsocket-app.ts'
+import { hostname, port, ready } from '../shared/env.ts'
+
+await serve(app, { hostname, port })
+ready('portsocket bun')

@@ -1,0 +1,61 @@
+/**
+ * A short run of the benchmark as a user starts it (`node bench/run.mjs`, what `npm run
+ * bench` runs): one runtime, one server, one scenario, a second or two of load. It fails
+ * if a file the bench needs is missing or if the runner and the load client stop
+ * understanding each other. It checks that the figures are sane, never how fast they are.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+// @ts-ignore: a plain .mjs module without declarations
+import { OPTIONS } from '../../bench/lib/options.mjs'
+
+const root = new URL('../..', import.meta.url).pathname
+const scratch = mkdtempSync(join(tmpdir(), 'portsocket-bench-smoke-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function bench(args: string[], timeout = 150_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bench/run.mjs', ...args], { cwd: root, timeout }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+    })
+  })
+}
+
+describe('npm run bench', () => {
+  it('runs chat against portsocket on Node and reports CPU per delivery and throughput', { timeout: 180_000 }, async () => {
+    const json = join(scratch, 'run.json')
+    const { code, stdout, stderr } = await bench([
+      '--runtime', 'node', '--impl', 'portsocket', '--scenario', 'chat',
+      '--rounds', '1', '--windows', '2', '--window-ms', '500', '--clients', '4', '--per-batch', '20',
+      '--no-write', '--json', json,
+    ])
+    expect({ code, stderr: stderr.slice(-2000) }).toEqual({ code: 0, stderr: expect.any(String) })
+    const run = JSON.parse(readFileSync(json, 'utf8'))
+    const rounds = run.results.node.portsocket.chat
+    expect(rounds).toHaveLength(1)
+    const [round] = rounds
+    expect(round.error).toBeUndefined()
+    expect(round.count).toBeGreaterThan(0)
+    expect(round.rate).toBeGreaterThan(0)
+    expect(Number.isFinite(round.cpuUs)).toBe(true)
+    expect(round.cpuUs).toBeGreaterThan(0)
+    expect(round.rates).toHaveLength(3) // one warm-up window and two measured
+    expect(stdout).toContain('server CPU per delivery')
+    expect(run.versions.ws).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('--help documents every option the runner accepts', async () => {
+    const { code, stdout } = await bench(['--help'], 30_000)
+    expect(code).toBe(0)
+    for (const [name] of OPTIONS as [string][]) expect(stdout).toContain(`--${name}`)
+  })
+
+  it('refuses an unknown option instead of running something else', async () => {
+    const { code, stderr } = await bench(['--rounds', '1', '--fast'], 30_000)
+    expect(code).not.toBe(0)
+    expect(stderr).toContain('unknown option --fast')
+  })
+})
