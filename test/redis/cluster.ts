@@ -35,6 +35,16 @@ export async function startInstance(runtime: Runtime, client: ClientKind, option
 }
 
 /** A client on a room route of an instance, with its connection id. */
+/** The four instances the cross-instance cases run: every runtime, both clients. */
+export function startMixedInstances(options: ClusterOptions): Promise<Instance[]> {
+  return Promise.all([
+    startInstance('node', 'ioredis', options),
+    startInstance('node', 'redis', options),
+    startInstance('bun', 'ioredis', options),
+    startInstance('deno', 'redis', options),
+  ])
+}
+
 export type Member = TestClient & { id: string; at: Instance }
 
 export async function member(at: Instance, path = '/ws/rooms', name = ''): Promise<Member> {

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../support/client.ts'
-import { api, join, member, sleep, startInstance, type Instance, type Member } from './cluster.ts'
+import { api, join, member, sleep, startMixedInstances, type Instance, type Member } from './cluster.ts'
 import { removeKeys, uniquePrefix } from './support.ts'
 
 const LEASE_TTL = 3000
@@ -15,12 +15,7 @@ const open: Member[] = []
 
 beforeAll(async () => {
   const options = { prefix, leaseTtl: LEASE_TTL, renew: 1000 }
-  instances = await Promise.all([
-    startInstance('node', 'ioredis', options),
-    startInstance('node', 'redis', options),
-    startInstance('bun', 'ioredis', options),
-    startInstance('deno', 'redis', options),
-  ])
+  instances = await startMixedInstances(options)
 }, 120_000)
 
 afterAll(async () => {

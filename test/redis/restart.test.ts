@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../support/client.ts'
-import { api, join, member, startInstance, type Instance, type Member } from './cluster.ts'
+import { api, join, member, startMixedInstances, type Instance, type Member } from './cluster.ts'
 import { PrivateRedis } from './redis-server.ts'
 import { uniquePrefix } from './support.ts'
 
@@ -19,12 +19,7 @@ let clients: Member[] = []
 beforeAll(async () => {
   redis = await PrivateRedis.start()
   const options = { prefix: uniquePrefix(), url: redis.url, leaseTtl: 3000, renew: 1000 }
-  instances = await Promise.all([
-    startInstance('node', 'ioredis', options),
-    startInstance('node', 'redis', options),
-    startInstance('bun', 'ioredis', options),
-    startInstance('deno', 'redis', options),
-  ])
+  instances = await startMixedInstances(options)
 }, 120_000)
 
 afterAll(async () => {

@@ -1,51 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SocketHooks } from '../../src/connection/hooks.ts'
-import { ServerSocket } from '../../src/connection/socket.ts'
-import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
-import { Runtime } from '../../src/runtime/runtime.ts'
+import type { SocketOptions } from '../../src/http/options.ts'
 import { GRID } from '../../src/runtime/sweep.ts'
-import type { Transport } from '../../src/runtime/transport.ts'
-
-class FakeRuntime extends Runtime {
-  readonly name = 'fake'
-  protected accept() {
-    return undefined
-  }
-}
-
-/** A transport that records what the core asked of it. */
-class FakeTransport implements Transport {
-  sent: (string | Uint8Array)[] = []
-  closes: [number, string][] = []
-  terminated = 0
-  pings = 0
-  bufferedAmount = 0
-  extensions = ''
-  checksLiveness = false
-  send(data: string | Uint8Array) {
-    this.sent.push(data)
-  }
-  close(code: number, reason: string) {
-    this.closes.push([code, reason])
-  }
-  terminate() {
-    this.terminated++
-  }
-  ping() {
-    this.pings++
-  }
-}
+import { make as makeSocket } from './support.ts'
 
 function make(options: SocketOptions = {}, hooks?: SocketHooks) {
-  const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions(options), hooks })
-  const transport = new FakeTransport()
-  const runtime = new FakeRuntime()
-  const wire = {
-    received: (data: string | Uint8Array) => runtime.received(socket, data),
-    detached: (code: number, reason: string, error?: unknown) => runtime.detached(socket, code, reason, error),
-    ponged: () => runtime.ponged(socket),
-  }
-  return { socket, transport, runtime, wire, registry: runtime.sockets, open: () => runtime.open(socket, transport) }
+  const made = makeSocket(options, hooks)
+  const { socket, runtime } = made
+  const wire = { ...made, ponged: () => runtime.ponged(socket) }
+  return { ...made, wire, registry: runtime.sockets }
 }
 
 afterEach(() => {
