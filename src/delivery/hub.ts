@@ -107,3 +107,17 @@ export function checkRoomName(room: unknown): asserts room is string {
 export function idList(ids: string | readonly string[] | undefined): readonly string[] {
   return ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids
 }
+
+/** A local socket's registry entry, as every hub reports it. */
+export function connectionInfo(socket: ServerSocket<any>, instanceId: string): ConnectionInfo {
+  return {
+    id: socket.id,
+    instanceId,
+    connectedAt: socket.connectedAt,
+    rooms: [...socket.rooms],
+    data: socket.data,
+    url: socket.url,
+    protocol: socket.protocol,
+    remoteAddress: socket.remoteAddress,
+  }
+}

@@ -1,7 +1,7 @@
 import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import { toPayload, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
-import { checkRoomName, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
+import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
 export type { FanOut }
 
@@ -174,15 +174,6 @@ export class MemoryHub implements Hub {
   }
 
   #info(socket: ServerSocket<any>): ConnectionInfo {
-    return {
-      id: socket.id,
-      instanceId: this.instanceId,
-      connectedAt: socket.connectedAt,
-      rooms: [...socket.rooms],
-      data: socket.data,
-      url: socket.url,
-      protocol: socket.protocol,
-      remoteAddress: socket.remoteAddress,
-    }
+    return connectionInfo(socket, this.instanceId)
   }
 }

@@ -4,7 +4,8 @@ import { HubUnavailableError } from './errors.ts'
 import { keys, type Keys } from './keys.ts'
 import { leaseTiming, Probe, type LeaseTiming } from './lease.ts'
 import { idList, presenceOf, toPayload, type Payload } from './local.ts'
-import { dataOf, localInfo, metaOf, parseEntries } from './registry.ts'
+import { dataOf, metaOf, parseEntries } from './registry.ts'
+import { connectionInfo } from '../delivery/hub.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
 import { decode, encode, payloadText, type Header } from './wire.ts'
@@ -219,7 +220,7 @@ export class RedisHub implements Hub {
 
   async connection(id: string): Promise<ConnectionInfo | undefined> {
     const socket = this.#sockets.get(id)
-    if (socket) return localInfo(socket, this.instanceId)
+    if (socket) return connectionInfo(socket, this.instanceId)
     return parseEntries(await this.#call('get', [id]), this.instanceId)[0]
   }
 
@@ -277,7 +278,7 @@ export class RedisHub implements Hub {
   }
 
   #localInfos(sockets: Iterable<ServerSocket<any>>): ConnectionInfo[] {
-    return [...sockets].map((socket) => localInfo(socket, this.instanceId))
+    return [...sockets].map((socket) => connectionInfo(socket, this.instanceId))
   }
 
   #count(room: string, delta: number): number {

@@ -25,19 +25,6 @@ export function dataOf(data: unknown): string {
   }
 }
 
-export function localInfo(socket: ServerSocket<any>, instanceId: string): ConnectionInfo {
-  return {
-    id: socket.id,
-    instanceId,
-    connectedAt: socket.connectedAt,
-    rooms: [...socket.rooms],
-    data: socket.data,
-    url: socket.url,
-    protocol: socket.protocol,
-    remoteAddress: socket.remoteAddress,
-  }
-}
-
 /** Reads the flat (iid, id, meta, data)* answer of the list, get and members scripts. */
 export function parseEntries(reply: unknown, skipInstance: string): ConnectionInfo[] {
   const flat = Array.isArray(reply) ? (reply as unknown[]).map(String) : []
