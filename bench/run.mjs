@@ -15,7 +15,7 @@ import { help, parse } from './lib/options.mjs'
 import { machineBusy } from './lib/proc.mjs'
 import { hasServer, root, sleep, startServer } from './lib/processes.mjs'
 import { consoleReport, markdown } from './lib/report.mjs'
-import { CROSS_ROWS, crossConsole, crossMarkdown, crossRunId, keptCrossSection, runCrossRow, withCrossSection } from './lib/cross.mjs'
+import { CROSS_ROWS, crossConsole, crossMarkdown, crossRunId, crossVersions, keptCrossSection, runCrossRow, withCrossSection } from './lib/cross.mjs'
 import { runScenario } from './lib/scenario.mjs'
 
 const options = parse(process.argv.slice(2))
@@ -140,7 +140,7 @@ function crossed(run, previous) {
 /** --scenario cross: the cross-instance rows, alternating within each round (Node only). */
 async function runCross() {
   const runId = crossRunId()
-  const cross = { rounds: options.rounds, runId, rows: {}, busyBefore: {} }
+  const cross = { rounds: options.rounds, runId, versions: await crossVersions(), rows: {}, busyBefore: {} }
   for (const spec of CROSS_ROWS) (cross.rows[spec.row] = []), (cross.busyBefore[spec.row] = [])
   for (let round = 1; round <= options.rounds; round++) {
     for (const spec of CROSS_ROWS) {

@@ -13,7 +13,8 @@
 import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { processTree } from './proc.mjs'
-import { sleep, startServer } from './processes.mjs'
+import { join } from 'node:path'
+import { root, sleep, startServer } from './processes.mjs'
 import { runScenario } from './scenario.mjs'
 import { pairedRatios, series, spread } from './stats.mjs'
 
@@ -120,6 +121,32 @@ export async function runCrossRow(spec, config, runId) {
   }
 }
 
+/** The versions the cross rows ran (the peers, the Redis client and the Redis server). */
+export async function crossVersions() {
+  const pkg = (name) => {
+    try {
+      return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version
+    } catch {
+      return '?'
+    }
+  }
+  let server = '?'
+  try {
+    const { Redis } = await import('ioredis')
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    await redis.connect()
+    server = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?'
+    redis.disconnect()
+  } catch {}
+  return {
+    'redis-server': server,
+    ioredis: pkg('ioredis'),
+    'socket.io': pkg('socket.io'),
+    '@socket.io/redis-adapter': pkg('@socket.io/redis-adapter'),
+    'socket.io-client': pkg('socket.io-client'),
+  }
+}
+
 /** A unique prefix root for one run on the shared Redis. */
 export const crossRunId = () => `portsocket-bench-cross-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`
 
@@ -135,12 +162,13 @@ const asRun = (run) => ({ results: { node: Object.fromEntries(Object.entries(run
 export function crossTable(run) {
   const r = asRun(run)
   const s = (row, pick) => spread(series(r, 'node', row, 'cross', pick))
-  const header = ['row', 'server CPU per delivery, µs', 'Redis CPU per delivery, µs', 'deliveries/s', 'server cores', 'others on the machine', 'ratio to 1 instance (paired)']
+  const header = ['row', 'server CPU per delivery, µs', 'Redis CPU per delivery, µs', 'deliveries/s', 'server cores', 'others on the machine', 'ratio to its 1 instance (paired)']
   const rows = CROSS_ROWS.filter((x) => run.cross.rows[x.row]).map((x) => {
     const rounds = run.cross.rows[x.row]
     const failed = rounds.every((q) => !q || q.error)
     if (failed) return [x.label, `ERROR: ${rounds.find((q) => q?.error)?.error?.slice(0, 200) ?? 'no result'}`, '', '', '', '', '']
-    const ratio = x.row === 'portsocket-1' ? null : spread(pairedRatios(r, 'node', x.row, x.socketio ? 'socketio-1' : 'portsocket-1', 'cross', (q) => q.cpuUs))
+    const base = x.socketio ? 'socketio-1' : 'portsocket-1'
+    const ratio = x.row === base ? null : spread(pairedRatios(r, 'node', x.row, base, 'cross', (q) => q.cpuUs))
     return [
       x.label,
       cell(s(x.row, (q) => q.cpuUs)),
@@ -148,7 +176,7 @@ export function crossTable(run) {
       cell(s(x.row, (q) => q.rate), 0, fmt),
       cell(s(x.row, (q) => q.serverCores)),
       cell(s(x.row, (q) => q.others * 100), 0, (v) => `${f(v, 0)}%`),
-      ratio ? `${cell(ratio)}${x.socketio ? ' (to socket.io, 1 instance)' : ''}` : '1',
+      ratio ? `${cell(ratio)}${x.socketio ? ' (to socket.io, 1 instance)' : ''}` : 'baseline',
     ]
   })
   return { header, rows }
@@ -212,6 +240,7 @@ export function crossMarkdown(run, previous = '') {
   L.push(
     '- **portsocket** rows run `bench/servers/shared/portsocket-app.ts` (the chat of every other scenario: `await socket.join(\'chat\')`, `socket.server.to(\'chat\').send(...)`); with `RedisHub` (ioredis) each message is delivered to the local members and published once on the room\'s channel, which each other instance relays to its own members.',
     '- **socket.io** rows (`socketio-redis.ts`): socket.io 4 with `@socket.io/redis-adapter` (ioredis), WebSocket transport only, compression off; `io.to(\'chat\').emit(\'message\', ...)`. Its load client is socket.io-client (what its users run), in the same load process; socket.io\'s per-delivery figure is its server\'s CPU only, like every other row.',
+    ...(c.versions ? [`- Versions: ${Object.entries(c.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; Node ${run.versions?.node ?? process.version}.`] : []),
     `- ${run.config.client === 'bun' ? "Bun's WebSocket" : '`ws` on Node'} drives the portsocket rows; ${run.config.procs} load process${run.config.procs > 1 ? 'es' : ''}. Each row gets its own key prefix under \`portsocket-bench-cross-…\`, deleted after the row with SCAN + DEL.`,
     '',
   )
