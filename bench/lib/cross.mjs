@@ -244,6 +244,11 @@ export function crossMarkdown(run, previous = '') {
     `- ${run.config.client === 'bun' ? "Bun's WebSocket" : '`ws` on Node'} drives the portsocket rows; ${run.config.procs} load process${run.config.procs > 1 ? 'es' : ''}. Each row gets its own key prefix under \`portsocket-bench-cross-…\`, deleted after the row with SCAN + DEL.`,
     '',
   )
+  L.push(
+    '**Run it:** `npm run bench -- --scenario cross --rounds 5` (about 4 minutes on 2 cores; needs Redis at `REDIS_URL` or 127.0.0.1:6379; `--write` rewrites this section only, a run without `cross` keeps it as it is). ' +
+      'Node only: Bun and Deno instances on RedisHub are covered by the `redis` test project, not measured here. The bench smoke test does not run it (five rows of real servers and Redis take about 40 s).',
+    '',
+  )
   L.push('### What would close a miss', '', NOTES_START, between(previous, NOTES_START, NOTES_END) || '_Not written yet._', NOTES_END, '', CROSS_END)
   return L.join('\n')
 }
