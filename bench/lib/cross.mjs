@@ -52,7 +52,10 @@ export function redisPids(url = REDIS_URL) {
   return out
 }
 
-/** Deletes every key under `prefix` (SCAN + DEL, never FLUSH: the Redis is shared). Returns how many. */
+/**
+ * Deletes every key under `prefix` — `<prefix>:…`, the only keys RedisHub writes (SCAN +
+ * DEL, never FLUSH: the Redis is shared). Returns how many.
+ */
 export async function dropPrefix(prefix, url = REDIS_URL) {
   const { Redis } = await import('ioredis')
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
@@ -61,7 +64,7 @@ export async function dropPrefix(prefix, url = REDIS_URL) {
   try {
     let cursor = '0'
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000)
       cursor = next
       if (keys.length) deleted += await redis.del(...keys)
     } while (cursor !== '0')
@@ -242,14 +245,14 @@ export function crossMarkdown(run, previous = '') {
   L.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`, ...rows.map((x) => `| ${x.join(' | ')} |`), '')
   L.push(
     '- **portsocket** rows run `bench/servers/shared/portsocket-app.ts` (the chat of every other scenario: `await socket.join(\'chat\')`, `socket.server.to(\'chat\').send(...)`); with `RedisHub` (ioredis) each message is delivered to the local members and published once on the room\'s channel, which each other instance relays to its own members.',
-    '- **socket.io** rows (`socketio-redis.ts`): socket.io 4 with `@socket.io/redis-adapter` (ioredis), WebSocket transport only, compression off; `io.to(\'chat\').emit(\'message\', ...)`. Its load client is socket.io-client (what its users run), in the same load process; socket.io\'s per-delivery figure is its server\'s CPU only, like every other row.',
+    '- **socket.io** rows (`socketio-redis.ts`): socket.io 4 with `@socket.io/redis-adapter` (ioredis), WebSocket transport only, compression off; `io.to(\'chat\').emit(\'message\', ...)`. Its load client is socket.io-client (what its users run), in the same load process as the other rows\' client; socket.io\'s per-delivery figure is its server\'s CPU only, like every other row.',
     ...(c.versions ? [`- Versions: ${Object.entries(c.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; Node ${run.versions?.node ?? process.version}.`] : []),
     `- ${run.config.client === 'bun' ? "Bun's WebSocket" : '`ws` on Node'} drives the portsocket rows; ${run.config.procs} load process${run.config.procs > 1 ? 'es' : ''}. Each row gets its own key prefix under \`portsocket-bench-cross-…\`, deleted after the row with SCAN + DEL.`,
     '',
   )
   L.push(
-    '**Run it:** `npm run bench -- --scenario cross --rounds 5` (about 4 minutes on 2 cores; needs Redis at `REDIS_URL` or 127.0.0.1:6379; `--write` rewrites this section only, a run without `cross` keeps it as it is). ' +
-      'The targets read Node rows only. The bench smoke test does not run it (five rows of real servers and Redis take about 40 s).',
+    '**Run it:** `npm run bench -- --scenario cross --rounds 5` (about 5 minutes on 2 cores; needs Redis at `REDIS_URL` or 127.0.0.1:6379; `--write` rewrites this section only, a run without `cross` keeps it as it is). ' +
+      'The targets read Node rows only. The bench smoke test does not run it (six rows of real servers and Redis take about 40 s even at 1 round of short windows); `test/bench/cross.test.ts` checks its report section and its key clean-up.',
     '',
   )
   L.push('### What would close a miss', '', NOTES_START, between(previous, NOTES_START, NOTES_END) || '_Not written yet._', NOTES_END, '', CROSS_END)
