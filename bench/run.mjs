@@ -15,7 +15,7 @@ import { help, parse } from './lib/options.mjs'
 import { machineBusy } from './lib/proc.mjs'
 import { hasServer, root, sleep, startServer } from './lib/processes.mjs'
 import { consoleReport, markdown } from './lib/report.mjs'
-import { CROSS_ROWS, crossConsole, crossMarkdown, crossRunId, crossVersions, keptCrossSection, runCrossRow, withCrossSection } from './lib/cross.mjs'
+import { CROSS_ROWS, crossConsole, crossMarkdown, crossRunId, crossVersions, requireRedis, keptCrossSection, runCrossRow, withCrossSection } from './lib/cross.mjs'
 import { runScenario } from './lib/scenario.mjs'
 
 const options = parse(process.argv.slice(2))
@@ -166,6 +166,7 @@ async function main() {
   console.log(`portsocket benchmark: ${options.runtimes.join(', ')} | ${[...options.scenarios, ...(options.cross ? ['cross (Node)'] : [])].join(', ')} | ${options.impls.join(', ')} | ${options.rounds} round(s), ${options.procs} load process(es)${options.quick ? ' | quick' : ''}`)
   console.log(`machine: ${os.cpus().length} cores, load average ${loadAverage.start.map((l) => l.toFixed(2)).join(' ')}`)
   if (options.runtimes.includes('node') || options.cross) build()
+  if (options.cross) await requireRedis()
 
   let calibration
   if (config.client === 'auto') {

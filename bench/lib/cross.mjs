@@ -74,6 +74,21 @@ export async function dropPrefix(prefix, url = REDIS_URL) {
   return deleted
 }
 
+/** Throws a clear error, before anything runs, when Redis does not answer a PING within 2 s. */
+export async function requireRedis(url = REDIS_URL) {
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  redis.on('error', () => {})
+  try {
+    await redis.connect()
+    await redis.ping()
+  } catch (error) {
+    throw new Error(`--scenario cross needs Redis at ${url} (REDIS_URL): ${error?.message ?? error}`)
+  } finally {
+    redis.disconnect()
+  }
+}
+
 /** Starts a row's instances, one after another, on a fresh prefix. Returns a server-like object for runScenario. */
 async function startCluster(spec, prefix) {
   const servers = []
