@@ -266,7 +266,7 @@ export function crossMarkdown(run, previous = '') {
     '',
   )
   L.push(
-    '**Run it:** `npm run bench -- --scenario cross --rounds 5` (about 5 minutes on 2 cores; needs Redis at `REDIS_URL` or 127.0.0.1:6379; `--write` rewrites this section only, a run without `cross` keeps it as it is). ' +
+    '**Run it:** `npm run bench -- --scenario cross --rounds 5 --window-ms 2000 --windows 3` (about 6 minutes on 2 cores; 2 s windows give three processes\' JIT time to settle in the warm-up window; needs Redis at `REDIS_URL` or 127.0.0.1:6379; `--write` rewrites this section only, a run without `cross` keeps it as it is). ' +
       'The targets read Node rows only. The bench smoke test does not run it (six rows of real servers and Redis take about 40 s even at 1 round of short windows); `test/bench/cross.test.ts` checks its report section and its key clean-up.',
     '',
   )

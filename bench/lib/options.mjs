@@ -51,7 +51,7 @@ export function help() {
     '  npm run bench                                   full run (about 30 minutes on 2 cores; --runtime node,bun,deno about 15)',
     '  npm run bench -- --quick',
     '  npm run bench -- --runtime node --impl raw,raw-prepared,portsocket --scenario chat',
-    '  npm run bench -- --scenario cross --rounds 3     across instances on Redis (about 3 minutes; --write updates its section of BENCHMARKS.md)',
+    '  npm run bench -- --scenario cross --rounds 5 --window-ms 2000 --windows 3   across instances on Redis (about 6 minutes; --write updates its section of BENCHMARKS.md)',
   ].join('\n')
 }
 
