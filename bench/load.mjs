@@ -10,6 +10,9 @@
  * share of the connections this process holds (connection i belongs to process i % procs).
  * Compression is never offered, so no server compresses.
  *
+ * cross: the chat spread over `spec.urls` (several instances of one app on one Redis); with
+ * `spec.socketio`, against socket.io servers through socket.io-client (lib/cross.mjs).
+ *
  * Server contract: /chat?name=NAME relays every text message, prefixed with "NAME: ", to
  * every member, the sender included; /echo sends each message back. A server marked `join`
  * (Hono's Workers helper, which has no open hook) learns of a member from its first
@@ -122,7 +125,10 @@ async function connectMany(indices, urlOf, parallel = 64) {
 
 /** Sets the one message handler; it gets the raw message (an event on Bun, the data on ws). */
 function onMessage(ws, handler) {
-  if (isBun) ws.onmessage = handler
+  if (ws.sio) {
+    ws.sio.off('message')
+    ws.sio.on('message', handler)
+  } else if (isBun) ws.onmessage = handler
   else {
     ws.removeAllListeners('message')
     ws.on('message', handler)
@@ -137,6 +143,10 @@ function closeAll(sockets, timeoutMs = 5000) {
       if (--open === 0) resolve()
     }
     for (const ws of sockets) {
+      if (ws?.sio) {
+        ws.sio.disconnect()
+        continue
+      }
       if (!ws || ws.readyState >= 2) continue
       open++
       if (isBun) ws.onclose = done
@@ -162,9 +172,29 @@ const TEXTS = [
   'What is the meaning of life?', '42', 'see you later',
 ]
 
-/** This process's /chat members; with `join`, each first sends "join" and waits for "joined". */
+/**
+ * socket.io members (`spec.socketio`): socket.io-client, the client that server's users
+ * run, WebSocket transport only; a chat text is a "message" event. Resolves once the
+ * server has connected it to the namespace (its `connection` handler has run).
+ */
+async function socketioMember(url, name) {
+  const { io } = await import('socket.io-client')
+  return new Promise((resolve, reject) => {
+    const sio = io(url.replace(/^ws/, 'http'), { transports: ['websocket'], query: { name }, forceNew: true, reconnection: false, timeout: 15_000 })
+    sio.once('connect', () => resolve({ sio, send: (text) => sio.emit('message', text) }))
+    sio.once('connect_error', (error) => reject(new Error(`could not connect to ${url}: ${error?.message ?? 'error'}`)))
+  })
+}
+
+/**
+ * This process's /chat members; with `join`, each first sends "join" and waits for "joined".
+ * With `spec.urls` (several instances of one app), member i connects to instance i % n.
+ */
 async function chatMembers(indices) {
-  const sockets = await connectMany(indices, (i) => `${spec.url}/chat?name=${nameOf(i)}`)
+  const urls = spec.urls ?? [spec.url]
+  const urlOf = (i) => urls[i % urls.length]
+  if (spec.socketio) return Promise.all(indices.map((i) => socketioMember(urlOf(i), nameOf(i))))
+  const sockets = await connectMany(indices, (i) => `${urlOf(i)}/chat?name=${nameOf(i)}`)
   if (spec.join) {
     await Promise.all(
       sockets.map(
@@ -198,14 +228,16 @@ async function settle(sockets, quietMs = 300, maxMs = 5000) {
  * chat: every member sends and receives. room: member 0 alone sends, all receive.
  */
 async function fanOut() {
-  const total = spec.scenario === 'chat' ? spec.clients : spec.members
+  const chat = spec.scenario === 'chat' || spec.scenario === 'cross'
+  const total = chat ? spec.clients : spec.members
   const mine = owned(total, spec.index, spec.procs)
   const sockets = await chatMembers(mine)
-  const senders = spec.scenario === 'chat' ? sockets : sockets.filter((_, k) => mine[k] === 0)
-  const totalSenders = spec.scenario === 'chat' ? total : 1
+  const senders = chat ? sockets : sockets.filter((_, k) => mine[k] === 0)
+  const totalSenders = chat ? total : 1
   const perBatch = spec.perBatch
   const expected = sockets.length * totalSenders * perBatch
-  await settle(sockets)
+  // Across instances a join reaches the other instances through Redis: give it time.
+  await settle(sockets, spec.urls?.length > 1 ? 1000 : 300)
   let received = 0
   let remaining = expected
   let batch = 0
@@ -305,7 +337,7 @@ function fail(error) {
   process.exit(1)
 }
 
-const scenarios = { chat: fanOut, room: fanOut, echo, idle }
+const scenarios = { chat: fanOut, room: fanOut, cross: fanOut, echo, idle }
 
 try {
   emit({ event: 'hello', protocol: PROTOCOL, client: isBun ? `bun ${globalThis.Bun.version}` : `node ${process.version} + ws` })

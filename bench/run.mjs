@@ -15,6 +15,7 @@ import { help, parse } from './lib/options.mjs'
 import { machineBusy } from './lib/proc.mjs'
 import { hasServer, root, sleep, startServer } from './lib/processes.mjs'
 import { consoleReport, markdown } from './lib/report.mjs'
+import { CROSS_ROWS, crossConsole, crossMarkdown, crossRunId, crossVersions, requireRedis, keptCrossSection, runCrossRow, withCrossSection } from './lib/cross.mjs'
 import { runScenario } from './lib/scenario.mjs'
 
 const options = parse(process.argv.slice(2))
@@ -116,13 +117,44 @@ async function calibrate() {
 /** --from-json: the report of a saved run, measured before (its command and options). */
 function render(path) {
   const run = JSON.parse(readFileSync(path, 'utf8'))
-  console.log(consoleReport(run))
+  if (Object.keys(run.results).length) console.log(consoleReport(run))
+  if (run.cross) console.log(crossConsole(run))
   const benchmarks = join(root, 'BENCHMARKS.md')
-  const md = markdown(run, existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '')
+  const previous = existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : ''
+  const md = crossed(run, previous)
   mkdirSync(join(root, 'bench', '.build'), { recursive: true })
   writeFileSync(join(root, 'bench', '.build', 'last-run.md'), md)
   if (options.write) writeFileSync(benchmarks, md)
   console.log(options.write ? 'wrote BENCHMARKS.md' : 'report in bench/.build/last-run.md (--write to rewrite BENCHMARKS.md)')
+}
+
+/**
+ * The report for BENCHMARKS.md: the per-runtime part from this run (or the file's own, if
+ * the run had none), and the cross section from this run (or the file's own).
+ */
+function crossed(run, previous) {
+  const base = Object.keys(run.results).length ? markdown(run, previous) : previous
+  return withCrossSection(base, run.cross ? crossMarkdown(run, previous) : keptCrossSection(previous))
+}
+
+/** --scenario cross: the cross-instance rows, alternating within each round (Node only). */
+async function runCross() {
+  const runId = crossRunId()
+  const cross = { rounds: options.rounds, runId, versions: await crossVersions(), rows: {}, busyBefore: {} }
+  for (const spec of CROSS_ROWS) (cross.rows[spec.row] = []), (cross.busyBefore[spec.row] = [])
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const spec of CROSS_ROWS) {
+      const busy = await machineBusy(500)
+      const t0 = Date.now()
+      process.stdout.write(`\ncross: ${spec.label} (round ${round}/${options.rounds}, machine ${Math.round(busy * 100)}% busy before) `)
+      const r = await runCrossRow(spec, config, runId)
+      cross.rows[spec.row].push(r)
+      cross.busyBefore[spec.row].push(busy)
+      process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(0)} s]\n  ${describe('cross', r)}${r.sideCpuUs !== undefined ? `, Redis ${r.sideCpuUs.toFixed(3)} µs per delivery` : ''}`)
+      await sleep(200)
+    }
+  }
+  return cross
 }
 
 async function main() {
@@ -131,9 +163,10 @@ async function main() {
   const argv = process.argv.slice(2)
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`
   const loadAverage = { start: os.loadavg() }
-  console.log(`portsocket benchmark: ${options.runtimes.join(', ')} | ${options.scenarios.join(', ')} | ${options.impls.join(', ')} | ${options.rounds} round(s), ${options.procs} load process(es)${options.quick ? ' | quick' : ''}`)
+  console.log(`portsocket benchmark: ${options.runtimes.join(', ')} | ${[...options.scenarios, ...(options.cross ? ['cross (Node)'] : [])].join(', ')} | ${options.impls.join(', ')} | ${options.rounds} round(s), ${options.procs} load process(es)${options.quick ? ' | quick' : ''}`)
   console.log(`machine: ${os.cpus().length} cores, load average ${loadAverage.start.map((l) => l.toFixed(2)).join(' ')}`)
-  if (options.runtimes.includes('node')) build()
+  if (options.runtimes.includes('node') || options.cross) build()
+  if (options.cross) await requireRedis()
 
   let calibration
   if (config.client === 'auto') {
@@ -144,7 +177,7 @@ async function main() {
   }
 
   const results = {}
-  for (const runtime of options.runtimes) {
+  for (const runtime of options.scenarios.length ? options.runtimes : []) {
     results[runtime] = {}
     const impls = options.impls.filter((impl) => hasServer(runtime, impl))
     for (const impl of impls) results[runtime][impl] = { busyBefore: [], ...Object.fromEntries(options.scenarios.map((s) => [s, []])) }
@@ -160,6 +193,7 @@ async function main() {
       }
     }
   }
+  const cross = options.cross ? await runCross() : undefined
   loadAverage.end = os.loadavg()
   console.log('\n')
 
@@ -174,15 +208,17 @@ async function main() {
     machine: machine(),
     versions: versions(),
     results,
+    ...(cross ? { cross } : {}),
   }
-  console.log(consoleReport(run))
+  if (Object.keys(results).length) console.log(consoleReport(run))
+  if (cross) console.log(crossConsole(run))
 
   const outDir = join(root, 'bench', '.build')
   mkdirSync(outDir, { recursive: true })
   writeFileSync(join(outDir, 'last-run.json'), JSON.stringify(run, null, 2))
   if (options.json) writeFileSync(options.json, JSON.stringify(run, null, 2))
   const benchmarks = join(root, 'BENCHMARKS.md')
-  const md = markdown(run, existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '')
+  const md = crossed(run, existsSync(benchmarks) ? readFileSync(benchmarks, 'utf8') : '')
   writeFileSync(join(outDir, 'last-run.md'), md)
   if (options.write) {
     writeFileSync(benchmarks, md)

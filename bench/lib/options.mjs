@@ -16,7 +16,7 @@ export const OPTIONS = [
   ['quick', 'flag', 'a short look: 1 round, 3 windows of 1 s, 1,000 idle connections (not for quoting)'],
   ['runtime', 'LIST', `runtimes, comma-separated: ${RUNTIMES.join(',')} (default: all)`],
   ['impl', 'LIST', `servers: ${IMPLS.join(',')} (default: all; raw-prepared and raw-corked exist on Node only)`],
-  ['scenario', 'LIST', `scenarios: ${SCENARIOS.join(',')} (default: ${DEFAULT_SCENARIOS.join(',')}; room: 1 sender to --members)`],
+  ['scenario', 'LIST', `scenarios: ${SCENARIOS.join(',')} (default: ${DEFAULT_SCENARIOS.join(',')}; room: 1 sender to --members; cross: the chat over 3 instances on one Redis vs 1 instance vs socket.io + Redis adapter, its own fixed rows on Node (one row Node + Bun + Deno) whatever --runtime and --impl say; needs Redis at REDIS_URL or 127.0.0.1:6379)`],
   ['rounds', 'N', 'rounds per row; rows of a runtime alternate A B C A B C (default 3; quick 1)'],
   ['windows', 'N', 'measured windows per chat/echo/room run, after one warm-up window (default 5; quick 3)'],
   ['window-ms', 'MS', 'window length in ms (default 1000)'],
@@ -51,6 +51,7 @@ export function help() {
     '  npm run bench                                   full run (about 30 minutes on 2 cores; --runtime node,bun,deno about 15)',
     '  npm run bench -- --quick',
     '  npm run bench -- --runtime node --impl raw,raw-prepared,portsocket --scenario chat',
+    '  npm run bench -- --scenario cross --rounds 5 --window-ms 2000 --windows 3   across instances on Redis (about 6 minutes; --write updates its section of BENCHMARKS.md)',
   ].join('\n')
 }
 
@@ -100,7 +101,9 @@ export function parse(argv) {
     fromJson: values.get('from-json'),
     runtimes: list('runtime', RUNTIMES) ?? RUNTIMES,
     impls: list('impl', IMPLS) ?? IMPLS,
-    scenarios: list('scenario', SCENARIOS) ?? DEFAULT_SCENARIOS,
+    // cross runs apart from the per-runtime rows (lib/cross.mjs), on Node whatever --runtime says.
+    scenarios: (list('scenario', SCENARIOS) ?? DEFAULT_SCENARIOS).filter((s) => s !== 'cross'),
+    cross: list('scenario', SCENARIOS)?.includes('cross') ?? false,
     rounds: int('rounds', quick ? 1 : 3),
     windows: int('windows', quick ? 3 : 5),
     windowMs: int('window-ms', 1000),

@@ -16,10 +16,14 @@
  *
  * Runner -> client (stdin): `start`, `mark`, `next` (start the next fan-out batch),
  * `open N` (idle: hold N connections from this process), `stop`.
+ *
+ * Since 4: scenario `cross` (the chat over several instances of one app): the spec may
+ * carry `urls` (member i connects to urls[i % urls.length]) and `socketio` (members are
+ * socket.io-client connections; a text is a "message" event).
  */
-export const PROTOCOL = 3
+export const PROTOCOL = 4
 
-export const SCENARIOS = ['idle', 'chat', 'echo', 'room']
+export const SCENARIOS = ['idle', 'chat', 'echo', 'room', 'cross']
 
 /** The i-th of `total` items that load process `index` of `procs` owns. */
 export const owned = (total, index, procs) => Array.from({ length: total }, (_, i) => i).filter((i) => i % procs === index)

@@ -20,17 +20,19 @@ const selfTicks = () => {
   return (u.user + u.system) / TICK_US
 }
 
-function snapshot(serverPids, clientPids) {
-  return { at: performance.now(), server: ticksOf(serverPids), clients: ticksOf(clientPids), self: selfTicks(), machine: machineTicks() }
+/** `sidePids`: a service the servers use (cross: Redis), counted apart from the servers. */
+function snapshot(serverPids, clientPids, sidePids = []) {
+  return { at: performance.now(), server: ticksOf(serverPids), clients: ticksOf(clientPids), side: ticksOf(sidePids), self: selfTicks(), machine: machineTicks() }
 }
 
 /** CPU over the span between two snapshots, in ticks, and the others' share of the machine. */
 function span(a, b) {
   const server = b.server - a.server
   const clients = b.clients - a.clients
+  const side = (b.side ?? 0) - (a.side ?? 0)
   const total = b.machine.total - a.machine.total
-  const others = b.machine.busy - a.machine.busy - server - clients - (b.self - a.self)
-  return { ms: b.at - a.at, server, clients, others: total > 0 ? Math.max(0, others) / total : 0 }
+  const others = b.machine.busy - a.machine.busy - server - clients - side - (b.self - a.self)
+  return { ms: b.at - a.at, server, clients, side, others: total > 0 ? Math.max(0, others) / total : 0 }
 }
 
 async function startClients(kind, spec, procs) {
@@ -52,7 +54,9 @@ async function startClients(kind, spec, procs) {
 async function windowed(server, scenario, spec, config) {
   const clients = await startClients(config.client, spec, config.procs)
   try {
-    const serverPids = processTree(server.pid)
+    // Several instances (cross): every instance's process tree.
+    const serverPids = server.pids ?? processTree(server.pid)
+    const sidePids = server.sidePids ?? []
     const clientPids = clients.map((c) => c.pid)
     if (config.procs > 1) {
       // Fan-out barrier across load processes: the next batch once all have this one.
@@ -69,12 +73,12 @@ async function windowed(server, scenario, spec, config) {
       }
     }
     const mark = async () => {
-      const snap = snapshot(serverPids, clientPids)
+      const snap = snapshot(serverPids, clientPids, sidePids)
       for (const c of clients) c.send('mark')
       const replies = await Promise.all(clients.map((c) => c.next('mark', 30_000)))
       return { snap, count: replies.reduce((s, r) => s + r.count, 0) }
     }
-    let previous = { snap: snapshot(serverPids, clientPids), count: 0 }
+    let previous = { snap: snapshot(serverPids, clientPids, sidePids), count: 0 }
     for (const c of clients) c.send('start')
     const windows = []
     let stalled = 0
@@ -101,6 +105,7 @@ async function windowed(server, scenario, spec, config) {
       cpuUs: (sum('server') * TICK_US) / count,
       serverCores: (sum('server') * TICK_US) / 1000 / sum('ms'),
       clientCpuUs: (sum('clients') * TICK_US) / count,
+      ...(sidePids.length ? { sideCpuUs: (sum('side') * TICK_US) / count } : {}),
       others: median(measured.map((w) => w.others)),
     }
     if (scenario === 'echo') {
@@ -174,6 +179,9 @@ export function runScenario(server, scenario, config) {
   switch (scenario) {
     case 'chat':
       return windowed(server, scenario, { ...base, clients: sc.chat.clients, perBatch: sc.chat.perBatch }, config)
+    case 'cross':
+      // The chat load, its members spread over the instances of `server` (lib/cross.mjs).
+      return windowed(server, scenario, { ...base, urls: server.urls, socketio: server.socketio, clients: sc.chat.clients, perBatch: sc.chat.perBatch }, config)
     case 'room':
       return windowed(server, scenario, { ...base, members: sc.room.members, perBatch: sc.room.perBatch }, config)
     case 'echo':
