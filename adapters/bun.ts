@@ -77,11 +77,15 @@ class BunRuntime extends Runtime<BunServer> {
    * Room and broadcast sends go through Bun's native pub/sub: one call, and Bun writes
    * to every subscriber without a JavaScript loop. `ws.publish` leaves out the sender.
    */
-  override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean {
-    if (!except) this.server!.publish(topic, payload)
-    else if (except.readyState === 1 && this.#bunSockets.has(except)) this.#bunSockets.get(except)!.publish(topic, payload)
+  override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering' {
+    let status: number
+    if (!except) status = this.server!.publish(topic, payload)
+    else if (except.readyState === 1 && this.#bunSockets.has(except)) status = this.#bunSockets.get(except)!.publish(topic, payload)
     else return false // a closed sender cannot publish; the core loops instead
-    return true
+    // Bun reports the worst outcome over the subscribers (checked on Bun 1.4.5, whichever
+    // subscriber is slow): bytes written when none is buffering, -1 when one is, 0 when
+    // dropped or nobody is subscribed. Only a buffering socket can pass the cap.
+    return status > 0 ? true : 'buffering'
   }
 
   readonly #bunSockets = new WeakMap<ServerSocket<any>, BunWebSocket>()

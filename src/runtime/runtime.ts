@@ -81,7 +81,7 @@ export abstract class Runtime<Env = unknown> implements FanOut {
   }
 
   /** Native topic publish, where the runtime has one (see {@link FanOut}). */
-  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
+  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering'
   /** One encoding of a payload for many sends, where the runtime can (see {@link FanOut}). */
   prepare?(payload: Payload): unknown
   /** The client's IP address for an upgrade request, read while the request is served. */
