@@ -1,7 +1,7 @@
 import { createServer, ServerResponse, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { createAdaptorServer, upgradeWebSocket } from '@hono/node-server'
-import { Hono } from 'hono'
+import type { Duplex } from 'node:stream'
+import { createAdaptorServer } from '@hono/node-server'
 import { WebSocketServer, type WebSocket } from 'ws'
 import * as wsModule from 'ws'
 import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
@@ -87,17 +87,6 @@ class NodeTransport implements Transport {
 class NodeRuntime extends Runtime<NodeEnv> {
   readonly name = 'node'
   readonly wss: WebSocketServer
-  // @hono/node-server completes the handshake once its helper has claimed the request.
-  // The helper runs as the middleware of an app of its own, which hands it a real Context
-  // through Hono's public API on every hono 4.x (the Context class is a value export of
-  // 'hono' only from 4.12). The helper then wires listeners of its own that hold the
-  // request's Context for the connection's life and run on every message; the core has
-  // its own, so they go.
-  readonly #upgrader = new Hono().use(
-    upgradeWebSocket(() => ({
-      onOpen: (_event, ctx) => queueMicrotask(() => dropForeignListeners(ctx.raw as WebSocket)),
-    })),
-  )
 
   constructor(maxPayload: number, hub: Hub | undefined, perMessageDeflate: boolean) {
     super({ hub })
@@ -142,8 +131,52 @@ class NodeRuntime extends Runtime<NodeEnv> {
     }
     pendingOn.set(raw, { runtime: this, socket })
     raw.once('close', onRawClose)
-    await this.#upgrader.fetch(request, env)
     return new Response(null, { headers })
+  }
+
+  /**
+   * Runs an upgrade request through the app and completes the handshake with ws directly.
+   * (Through @hono/node-server's helper, each upgrade built a second Context and wired
+   * listeners that the adapter then removed: measured at about twice raw ws's server CPU
+   * per open, and the removals left every WebSocket's listener table in dictionary mode.)
+   */
+  async upgrade(app: FetchApp, incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A reset while the app answers must not crash the process; ws listens once it takes over.
+    socket.on('error', ignoreError)
+    let request: Request
+    try {
+      request = upgradeRequest(incoming)
+    } catch {
+      return this.reject(incoming, new Response('bad request', { status: 400 }))
+    }
+    const env: NodeEnv = { incoming }
+    let response: Response | undefined
+    try {
+      response = await this.fetch(app, request, env)
+    } catch (error) {
+      console.error('portsocket: the app threw while handling an upgrade:', error)
+    }
+    if (!response || !isAccepted(incoming)) {
+      return this.reject(incoming, response ?? new Response('internal error', { status: 500 }))
+    }
+    // A client that hung up while the app answered: onRawClose has settled the socket.
+    if (socket.destroyed) return
+    // Headers the app's middleware set on the accepting response go on the 101, as with
+    // @hono/node-server; ws writes its own handshake headers. 'headers' fires synchronously.
+    const addHeaders = (lines: string[]) => {
+      response!.headers.forEach((value, key) => {
+        if (!HANDSHAKE_HEADERS.has(key)) lines.push(`${key}: ${value}`)
+      })
+    }
+    this.wss.on('headers', addHeaders)
+    try {
+      this.wss.handleUpgrade(incoming, socket, head, (ws) => {
+        socket.off('error', ignoreError)
+        this.wss.emit('connection', ws, incoming)
+      })
+    } finally {
+      this.wss.off('headers', addHeaders)
+    }
   }
 
   #wire(socket: ServerSocket<any>, ws: WebSocket): void {
@@ -188,27 +221,19 @@ class NodeRuntime extends Runtime<NodeEnv> {
  */
 export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<Server> {
   const runtime = new NodeRuntime(options.maxMessageSize ?? 1024 * 1024, options.hub, options.perMessageDeflate ?? false)
-  const fetch = async (request: Request, env: any): Promise<Response> => {
-    // An upgrade request comes without an outgoing response to write to.
-    if (env.outgoing || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return (await runtime.fetch(app, request, env)) ?? new Response(null, { status: 500 })
-    }
-    let response: Response | undefined
-    try {
-      response = await runtime.fetch(app, request, env)
-    } catch (error) {
-      console.error('portsocket: the app threw while handling an upgrade:', error)
-    }
-    if (!response || !isAccepted(env.incoming)) {
-      await runtime.reject(env.incoming, response ?? new Response('internal error', { status: 500 }))
-    }
-    return response ?? new Response(null, { status: 500 })
-  }
-  const server = createAdaptorServer({ fetch, createServer, websocket: { server: runtime.wss } })
-  // With a second listener @hono/node-server leaves refusals to us, so they keep their body;
-  // this one also drops upgrades to protocols other than WebSocket.
-  server.on('upgrade', (request: IncomingMessage, socket) => {
+  // Plain requests go through @hono/node-server; upgrades (no `websocket` option, so it
+  // leaves them alone) through the runtime, which answers refusals with their full body.
+  const fetch = async (request: Request, env: any): Promise<Response> =>
+    (await runtime.fetch(app, request, env)) ?? new Response(null, { status: 500 })
+  const server = createAdaptorServer({ fetch, createServer })
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Upgrades to protocols other than WebSocket are dropped.
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') socket.destroy()
+    else
+      runtime.upgrade(app, request, socket, head).catch((error) => {
+        console.error('portsocket: an upgrade failed:', error)
+        socket.destroy()
+      })
   })
   const port = options.port ?? (Number(process.env.PORT) || 3000)
   const hostname = options.hostname ?? '0.0.0.0'
@@ -297,11 +322,39 @@ function statusCodeOf(error: Error): number | undefined {
   return wsCode.startsWith('WS_ERR_') ? 1002 : undefined
 }
 
-/** Removes every message, close and error listener that is not the core's. */
-function dropForeignListeners(ws: OwnedWebSocket): void {
-  if (!ws[wiredTo]) return
-  for (const event of ['message', 'close', 'error']) {
-    const keep = OWN_LISTENERS.filter(([e]) => e === event).map(([, l]) => l)
-    for (const listener of ws.listeners(event)) if (!keep.includes(listener as never)) ws.off(event, listener as never)
+function ignoreError(): void {}
+
+/** Headers of the accepting response that ws writes itself or that a 101 must not carry. */
+const HANDSHAKE_HEADERS = new Set([
+  'connection', 'content-length', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-protocol',
+])
+
+/**
+ * The web Request for an upgrade, from the headers Node parsed. The URL is checked as
+ * @hono/node-server checks it: an origin-form or absolute http(s) target, no backslash
+ * before the query, and a Host that is a host alone; anything else is a 400.
+ */
+function upgradeRequest(incoming: IncomingMessage): Request {
+  const target = incoming.url ?? '/'
+  const query = target.indexOf('?')
+  const backslash = target.indexOf('\\')
+  if (backslash !== -1 && (query === -1 || backslash < query)) throw new Error('backslash in request target')
+  let url: URL
+  if (/^https?:\/\//i.test(target)) url = new URL(target)
+  else {
+    if (target[0] !== '/') throw new Error('request target is not origin-form')
+    const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'
+    // The Host must be a host (and port) alone: nothing that moves the URL's parts.
+    const base = new URL(`${scheme}://${incoming.headers.host ?? 'localhost'}`)
+    if (base.username || base.password || base.pathname !== '/' || base.search || base.hash) throw new Error('invalid host header')
+    url = new URL(`${base.origin}${target}`)
   }
+  const headers = new Headers()
+  for (const [key, value] of Object.entries(incoming.headers)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const item of value) headers.append(key, item)
+    else headers.append(key, value)
+  }
+  return new Request(url, { headers })
 }
