@@ -175,6 +175,11 @@ export abstract class Runtime<Env = unknown> implements FanOut {
     return connectionOf(socket).route
   }
 
+  /** The transport a socket is open on, if it is: adapters need no map of their own. */
+  protected transportOf(socket: ServerSocket<any>): Transport | undefined {
+    return connectionOf(socket).transport
+  }
+
   /** When the socket's last message arrived (ms since the epoch). */
   protected lastMessageAt(socket: ServerSocket<any>): number {
     return connectionOf(socket).lastMessageAt
