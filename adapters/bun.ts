@@ -77,14 +77,17 @@ class BunRuntime extends Runtime<BunServer> {
    * Room and broadcast sends go through Bun's native pub/sub: one call, and Bun writes
    * to every subscriber without a JavaScript loop. `ws.publish` leaves out the sender.
    */
-  override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean {
-    if (!except) this.server!.publish(topic, payload)
-    else if (except.readyState === 1 && this.#bunSockets.has(except)) this.#bunSockets.get(except)!.publish(topic, payload)
+  override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering' {
+    let status: number
+    let transport: Transport | undefined
+    if (!except) status = this.server!.publish(topic, payload)
+    else if (except.readyState === 1 && (transport = this.transportOf(except)) instanceof BunTransport) status = transport.ws.publish(topic, payload)
     else return false // a closed sender cannot publish; the core loops instead
-    return true
+    // Bun reports the worst outcome over the subscribers (checked on Bun 1.4.5, whichever
+    // subscriber is slow): bytes written when none is buffering, -1 when one is, 0 when
+    // dropped or nobody is subscribed. Only a buffering socket can pass the cap.
+    return status > 0 ? true : 'buffering'
   }
-
-  readonly #bunSockets = new WeakMap<ServerSocket<any>, BunWebSocket>()
 
   override remoteAddress(request: Request, server: BunServer): string {
     return server.requestIP(request)?.address ?? ''
@@ -120,7 +123,6 @@ class BunRuntime extends Runtime<BunServer> {
       closeOnBackpressureLimit: false,
       perMessageDeflate: this.perMessageDeflate,
       open: (ws: BunWebSocket) => {
-        this.#bunSockets.set(ws.data, ws)
         this.open(ws.data, new BunTransport(ws, this.#extensions.get(ws.data) ?? ''))
       },
       message: (ws: BunWebSocket, message: string | Uint8Array) => this.received(ws.data, message),

@@ -11,9 +11,9 @@ export const LABEL = { raw: 'raw', 'raw-prepared': 'raw, frame prepared once', '
 export const HOW = {
   node: {
     raw: '`ws` on node:http; naive loop: `ws.send(text)` per member (the frame is encoded for each)',
-    'raw-prepared': "`ws` on node:http; `Sender.frame` once per message, then each member's `sendFrame` (portsocket's Node technique)",
-    'raw-corked': 'as raw-prepared, and each member\'s TCP socket corked once per tick (uncorked on `process.nextTick`): one write per member per batch of incoming messages. Not a target baseline: what a better fan-out costs',
-    portsocket: '`serve()` from portsocket/node; rooms (frame encoded once, `sendFrame` per member)',
+    'raw-prepared': "`ws` on node:http; `Sender.frame` once per message, then each member's `sendFrame` (portsocket's framing, without its corking)",
+    'raw-corked': 'as raw-prepared, and each member\'s TCP socket corked once per tick (uncorked on `process.nextTick`): one write per member per batch of incoming messages (portsocket\'s Node technique)',
+    portsocket: '`serve()` from portsocket/node; rooms (frame encoded once, `sendFrame` per member, each socket corked once per tick)',
     hono: '@hono/node-server v2 `upgradeWebSocket` + `ws` server; send loop over a Set',
     crossws: 'crossws/adapters/node on node:http; `peer.send` + `peer.publish`',
   },

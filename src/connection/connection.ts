@@ -154,11 +154,14 @@ export class Connection<Data = any> implements Swept {
     return true
   }
 
-  /** Accounts for a message the runtime delivered natively (a topic publish). */
-  countDelivered(): boolean {
+  /**
+   * Accounts for a message the runtime delivered natively (a topic publish); `check`
+   * false when the runtime reported that no recipient is buffering.
+   */
+  countDelivered(check = true): boolean {
     if (rules(this.state).send !== 'write') return false
     this.messagesOut++
-    this.#checkBuffer()
+    if (check) this.#checkBuffer()
     return true
   }
 

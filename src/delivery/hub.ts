@@ -36,8 +36,14 @@ export type Recipients =
  * runtime hands its fast path to its hub through {@link Hub.bind}.
  */
 export interface FanOut {
-  /** Publishes to every socket subscribed to `topic`, except `except`; false if it cannot. */
-  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
+  /**
+   * Publishes to every socket subscribed to `topic`, except `except`; false if it cannot.
+   * `true` means sent with no recipient holding bytes it could not write yet;
+   * `'buffering'` means sent, and at least one recipient is buffering, so the hub checks
+   * each recipient's send buffer against the slow-consumer cap (a cap can only be passed
+   * by a socket that is buffering, so `true` lets the hub skip that per-member check).
+   */
+  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering'
   /** Encodes a payload once, for `Transport.sendPrepared` on each recipient. */
   prepare?(payload: Payload): unknown
 }

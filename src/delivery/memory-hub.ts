@@ -127,9 +127,13 @@ export class MemoryHub implements Hub {
     const { publish, prepare } = fanOut
     if (publish && topic !== undefined && except.length <= 1) {
       const skip = except.length ? this.#sockets.get(except[0]!) : undefined
-      if ((except.length === 0 || skip) && publish.call(fanOut, topic, payload, skip)) {
+      const status = (except.length === 0 || skip) && publish.call(fanOut, topic, payload, skip)
+      if (status) {
+        // Send buffers are read (a native call per member on Bun) only when the publish
+        // saw a recipient buffering: no buffer, no slow consumer to find.
+        const check = status !== true
         let count = 0
-        for (const socket of recipients) if (socket !== skip && connectionOf(socket).countDelivered()) count++
+        for (const socket of recipients) if (socket !== skip && connectionOf(socket).countDelivered(check)) count++
         return count
       }
     }

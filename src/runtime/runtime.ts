@@ -81,7 +81,7 @@ export abstract class Runtime<Env = unknown> implements FanOut {
   }
 
   /** Native topic publish, where the runtime has one (see {@link FanOut}). */
-  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean
+  publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering'
   /** One encoding of a payload for many sends, where the runtime can (see {@link FanOut}). */
   prepare?(payload: Payload): unknown
   /** The client's IP address for an upgrade request, read while the request is served. */
@@ -173,6 +173,11 @@ export abstract class Runtime<Env = unknown> implements FanOut {
   /** The id of the route a socket can be revived with, or undefined (its hooks cannot be found again). */
   protected routeOf(socket: ServerSocket<any>): string | undefined {
     return connectionOf(socket).route
+  }
+
+  /** The transport a socket is open on, if it is: adapters need no map of their own. */
+  protected transportOf(socket: ServerSocket<any>): Transport | undefined {
+    return connectionOf(socket).transport
   }
 
   /** When the socket's last message arrived (ms since the epoch). */

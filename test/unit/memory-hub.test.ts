@@ -144,7 +144,8 @@ describe('MemoryHub', () => {
 
 describe('native publish and the slow-consumer cap', () => {
   it('closes a member whose buffer a native publish pushed past maxBufferedAmount', async () => {
-    const fanOut: FanOut = { publish: () => true }
+    // 'buffering': the runtime saw a recipient with bytes it could not write yet.
+    const fanOut: FanOut = { publish: () => 'buffering' }
     const { hub, open, runtime } = setup(fanOut, { maxBufferedAmount: 10 })
     const a = open('a')
     const closes: number[] = []
@@ -153,5 +154,21 @@ describe('native publish and the slow-consumer cap', () => {
     a.transport.bufferedAmount = 11
     await hub.send({ room: 'r' }, 'x')
     expect(closes).toEqual([1013])
+  })
+
+  it('reads no send buffer when the publish saw no recipient buffering, and still counts each delivery', async () => {
+    const fanOut: FanOut = { publish: () => true }
+    const { hub, open } = setup(fanOut, { maxBufferedAmount: 10 })
+    const a = open('a')
+    const b = open('b')
+    let reads = 0
+    for (const t of [a.transport, b.transport]) {
+      Object.defineProperty(t, 'bufferedAmount', { get: () => (reads++, 0) })
+    }
+    await a.socket.join('r')
+    await b.socket.join('r')
+    expect(await hub.send({ room: 'r' }, 'x')).toEqual({ delivered: 2, missing: [] })
+    expect(reads).toBe(0)
+    expect([a.socket.messagesOut, b.socket.messagesOut]).toEqual([1, 1])
   })
 })
