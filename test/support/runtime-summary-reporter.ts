@@ -48,7 +48,7 @@ export default class RuntimeSummaryReporter implements Reporter {
     const total = { passed: 0, failed: 0, skipped: 0 }
     const lines = ['']
     for (const [name, c] of counts) {
-      const label = name === 'unit' || name === 'browser' || name === 'package' || name === '' ? name || 'tests' : `conformance ${name}`
+      const label = ['unit', 'browser', 'package', 'bench', ''].includes(name) ? name || 'tests' : `conformance ${name}`
       const broken = c.brokenFiles ? ` (${c.brokenFiles} file${c.brokenFiles === 1 ? '' : 's'} failed outside any test)` : ''
       lines.push(`${label}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped${broken}`)
       total.passed += c.passed
