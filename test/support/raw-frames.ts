@@ -99,7 +99,7 @@ export interface RawOptions {
 export class RawConnection {
   readonly frames: ServerFrame[] = []
   answerClose = true
-  #buffer = Buffer.alloc(0)
+  #buffer: Buffer = Buffer.alloc(0)
   #close: { code: number | undefined; reason: string } | undefined
   #sentClose = false
   #ended: 'end' | 'reset' | undefined

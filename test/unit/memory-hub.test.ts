@@ -21,7 +21,7 @@ class FakeTransport implements Transport {
   sendPrepared(prepared: unknown) {
     this.sent.push(prepared)
   }
-  close() {}
+  close(_code?: number, _reason?: string) {}
   terminate() {}
   subscribe(topic: string) {
     this.topics.add(topic)
@@ -149,7 +149,9 @@ describe('native publish and the slow-consumer cap', () => {
     const { hub, open, runtime } = setup(fanOut, { maxBufferedAmount: 10 })
     const a = open('a')
     const closes: number[] = []
-    a.transport.close = (code: number) => void closes.push(code)
+    a.transport.close = (code: number) => {
+      closes.push(code)
+    }
     await a.socket.join('r')
     a.transport.bufferedAmount = 11
     await hub.send({ room: 'r' }, 'x')

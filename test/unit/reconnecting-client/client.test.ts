@@ -356,7 +356,7 @@ describe('send buffer', () => {
   })
 
   it('ready is called within the open event: a message right behind the open reaches what it waits for', async () => {
-    const { c } = client({ ready: () => c.once('welcome') })
+    const { c } = client({ ready: (): Promise<unknown> => c.once('welcome') })
     c.send('queued')
     await flush()
     const ws = FakeWebSocket.last
