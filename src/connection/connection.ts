@@ -1,4 +1,3 @@
-import type { ResolvedOptions } from '../http/options.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import { sweepOf, type Sweep, type Swept } from '../runtime/sweep.ts'
 import type { Transport } from '../runtime/transport.ts'
@@ -13,7 +12,9 @@ import { fitsIn, Message, MessageFormatError } from './message.ts'
 import { clip, payloadSize, type Payload } from './payload.ts'
 import { RateLimitError, TokenBucket } from './rate-limit.ts'
 import { controlType, PING, PING_TEXT, PONG_TEXT } from './control.ts'
-import type { ServerSocket } from './socket.ts'
+import { ServerSocket, type ConnectionInit } from './socket.ts'
+
+export type { ConnectionInit }
 
 type Listener = (event: any) => unknown
 
@@ -30,21 +31,6 @@ export class TransportError extends Error {
   }
 }
 
-/** What the core knows about a socket when the upgrade is accepted. */
-export interface ConnectionInit<Data> {
-  /** Given when a connection is revived (a Durable Object waking up). */
-  id?: string
-  connectedAt?: number
-  url: string
-  protocol: string
-  remoteAddress?: string
-  data: Data
-  options: ResolvedOptions
-  hooks: SocketHooks<Data> | undefined
-  /** The id of the `websocket()` route whose hooks can be found again (hibernation). */
-  route?: string
-}
-
 /** Saved counters of a revived connection. */
 export interface Counters {
   messagesIn: number
@@ -53,56 +39,98 @@ export interface Counters {
 }
 
 /**
+ * State most connections never use (a close in progress, listeners, an iterator, sends
+ * queued while connecting, drain waiters), kept out of the per-socket record until needed.
+ */
+interface Rare {
+  outbox?: Payload[]
+  pendingClose?: CloseInfo
+  listeners?: Map<string, Listener[]>
+  inbox?: Inbox
+  closed?: { promise: Promise<CloseInfo>; resolve(info: CloseInfo): void }
+  closeInfo?: CloseInfo
+  /** The close hook, waiting for the running hook to settle. */
+  closeJob?: () => void
+  closeDeadline?: number
+  closeReason?: string
+  drainWaiters?: { threshold: number; resolve(): void }[]
+}
+
+/**
  * One connection's core: the lifecycle, the bounded inbound queue, dispatch to hooks,
- * listeners and the iterator, and the policy checks the runtime's sweep runs. The
- * public face is {@link ServerSocket}; runtimes and hubs reach this through
- * `connectionOf(socket)`.
+ * listeners and the iterator, and the policy checks the runtime's sweep runs. Every
+ * {@link ServerSocket} is one of these: one object per connection, whose public face is
+ * `ServerSocket`'s API; runtimes and hubs reach the rest through `connectionOf(socket)`.
  *
  * Ordering: the open hook, each message's handling and the close hook run one after
  * the other, never overlapping. A message waits while a hook that returned a promise
  * has not settled; the close hook waits for the hook that is running, and every
  * message still queued when the connection leaves OPEN is dropped (and counted).
  */
-export class Connection<Data = any> implements Swept {
+export class Connection<Data = any> extends ServerSocket<Data, any> implements Swept {
   state: ReadyState = ReadyState.CONNECTING
   transport: Transport | undefined
   runtime: Runtime<any> | undefined
-  /** The rooms the socket is in, made on first join. */
-  rooms: Set<string> | undefined
-  messagesIn = 0
-  messagesOut = 0
-  messagesDropped = 0
+  /** The rooms the socket is in: one room as a plain string, a Set from the second on. */
+  roomSet: string | Set<string> | undefined
+  declare messagesIn: number
+  declare messagesOut: number
+  declare messagesDropped: number
   readonly route: string | undefined
-  readonly options: ResolvedOptions
   readonly hooks: SocketHooks<Data> | undefined
 
-  #outbox: Payload[] | undefined
-  #pendingClose: CloseInfo | undefined
-  #listeners: Map<string, Listener[]> | undefined
-  #inbox: Inbox | undefined
-  #closed: { promise: Promise<CloseInfo>; resolve(info: CloseInfo): void } | undefined
-  #closeInfo: CloseInfo | undefined
+  #rare: Rare | undefined
   #bucket: TokenBucket | undefined
   #queue: InboundQueue | undefined
   /** A hook (open or message) returned a promise that has not settled. */
   #busy = false
-  /** The close hook, waiting for the running hook to settle. */
-  #closeJob: (() => void) | undefined
   #alive = true
   #lastMessageAt = 0
   #nextBeat = 0
-  #closeDeadline = 0
-  #closeReason = ''
-  #drainWaiters: { threshold: number; resolve(): void }[] | undefined
 
-  constructor(
-    readonly socket: ServerSocket<Data>,
-    init: ConnectionInit<Data>,
-  ) {
-    this.options = init.options
+  constructor(init: ConnectionInit<Data>) {
+    super(init)
     this.hooks = init.hooks
     this.route = init.route
     if (init.options.rateLimit) this.#bucket = new TokenBucket(init.options.rateLimit)
+  }
+
+  /** The socket as application code sees it (the same object). */
+  get socket(): ServerSocket<Data> {
+    return this
+  }
+
+  get #more(): Rare {
+    return (this.#rare ??= {})
+  }
+
+  // ---- rooms -------------------------------------------------------------------------
+
+  /** Whether the socket is in a room. */
+  inRoom(room: string): boolean {
+    const rooms = this.roomSet
+    return rooms === room || (typeof rooms === 'object' && rooms.has(room))
+  }
+
+  /** How many rooms the socket is in. */
+  get roomCount(): number {
+    const rooms = this.roomSet
+    return rooms === undefined ? 0 : typeof rooms === 'string' ? 1 : rooms.size
+  }
+
+  /** Records a room the socket joined (the hub checks it was not in it). */
+  addRoom(room: string): void {
+    const rooms = this.roomSet
+    if (rooms === undefined) this.roomSet = room
+    else if (typeof rooms === 'string') this.roomSet = new Set([rooms, room])
+    else rooms.add(room)
+  }
+
+  /** Forgets a room the socket left. */
+  removeRoom(room: string): void {
+    const rooms = this.roomSet
+    if (rooms === room) this.roomSet = undefined
+    else if (typeof rooms === 'object') rooms.delete(room)
   }
 
   #move(event: Transition): boolean {
@@ -118,12 +146,15 @@ export class Connection<Data = any> implements Swept {
 
   // ---- outgoing ----------------------------------------------------------------------
 
-  get bufferedAmount(): number {
-    const queued = this.#outbox ? this.#outbox.reduce((n, p) => n + payloadSize(p), 0) : 0
+  /** Bytes queued (while connecting) or buffered by the transport. */
+  buffered(): number {
+    const outbox = this.#rare?.outbox
+    const queued = outbox ? outbox.reduce((n, p) => n + payloadSize(p), 0) : 0
     return queued + (this.transport?.bufferedAmount ?? 0)
   }
 
-  send(payload: Payload): boolean {
+  /** Sends one payload: written, held while connecting, or refused (false) once closing. */
+  write(payload: Payload): boolean {
     switch (rules(this.state).send) {
       case 'write': {
         const flushed = this.transport!.send(payload)
@@ -132,7 +163,7 @@ export class Connection<Data = any> implements Swept {
         return true
       }
       case 'hold':
-        ;(this.#outbox ??= []).push(payload)
+        ;(this.#more.outbox ??= []).push(payload)
         return true
       case 'refuse':
         return false
@@ -172,23 +203,24 @@ export class Connection<Data = any> implements Swept {
     }
   }
 
-  drained(threshold: number): Promise<void> {
+  drainedTo(threshold: number): Promise<void> {
     if (this.#isDrained(threshold)) return Promise.resolve()
     return new Promise((resolve) => {
-      ;(this.#drainWaiters ??= []).push({ threshold, resolve })
+      ;(this.#more.drainWaiters ??= []).push({ threshold, resolve })
       this.#sweep?.schedule(Date.now() + DRAIN_POLL)
     })
   }
 
   #isDrained(threshold: number): boolean {
-    return this.state >= ReadyState.CLOSING || this.bufferedAmount <= threshold
+    return this.state >= ReadyState.CLOSING || this.buffered() <= threshold
   }
 
   // ---- lifecycle ---------------------------------------------------------------------
 
-  get closed(): Promise<CloseInfo> {
-    if (this.#closeInfo) return Promise.resolve(this.#closeInfo)
-    return (this.#closed ??= deferred<CloseInfo>()).promise
+  whenClosed(): Promise<CloseInfo> {
+    const rare = this.#more
+    if (rare.closeInfo) return Promise.resolve(rare.closeInfo)
+    return (rare.closed ??= deferred<CloseInfo>()).promise
   }
 
   /** The runtime accepted the upgrade and the socket is open on `transport`. */
@@ -196,9 +228,10 @@ export class Connection<Data = any> implements Swept {
     if (this.state === ReadyState.CLOSED) return transport.close(CloseCode.GoingAway, '')
     this.transport = transport
     this.runtime = runtime
-    runtime.sockets.add(this.socket)
-    runtime.hub.attach(this.socket)
-    const pendingClose = this.#pendingClose
+    runtime.sockets.add(this)
+    runtime.hub.attach(this)
+    const rare = this.#rare
+    const pendingClose = rare?.pendingClose
     // The transport exists now: a close asked for while connecting is carried out below.
     this.state = ReadyState.OPEN
     const now = Date.now()
@@ -207,11 +240,13 @@ export class Connection<Data = any> implements Swept {
       this.messagesOut = revived.messagesOut
     }
     this.#lastMessageAt = revived?.lastMessageAt ?? now
-    const outbox = this.#outbox
-    this.#outbox = undefined
-    if (outbox) for (const payload of outbox) this.send(payload)
+    const outbox = rare?.outbox
+    if (outbox) {
+      rare.outbox = undefined
+      for (const payload of outbox) this.write(payload)
+    }
     if (pendingClose) {
-      this.#pendingClose = undefined
+      rare.pendingClose = undefined
       runtime[sweepOf].add(this, Infinity)
       return this.beginClose(pendingClose.code, pendingClose.reason)
     }
@@ -219,8 +254,8 @@ export class Connection<Data = any> implements Swept {
     runtime[sweepOf].add(this, this.#nextDeadline(now))
     if (revived) return // a revived socket was opened long ago: no open hook, no open event
     const open = this.hooks?.open
-    if (open) this.#busyWith(this.#run(() => open(this.socket)))
-    this.#dispatchEvent('open', { type: 'open', target: this.socket })
+    if (open) this.#busyWith(this.#run(() => open(this)))
+    this.#dispatchEvent('open', { type: 'open', target: this })
   }
 
   /** Starts the close handshake; a no-op once closing. */
@@ -228,17 +263,18 @@ export class Connection<Data = any> implements Swept {
     const from = this.state
     if (!this.#move('close')) return
     if (from === ReadyState.CONNECTING) {
-      this.#pendingClose = { code, reason }
+      this.#more.pendingClose = { code, reason }
       return
     }
     this.#dropQueued()
-    this.#closeReason = reason
+    const rare = this.#more
+    rare.closeReason = reason
     this.transport!.close(code, reason)
     // Some runtimes (Bun) report the close synchronously; then there is nothing to wait for.
     if (this.state !== ReadyState.CLOSING) return
     // A dead or stuck peer never answers the handshake; the sweep cuts it after closeTimeout.
-    this.#closeDeadline = Date.now() + this.options.closeTimeout
-    this.#sweep?.schedule(this.#closeDeadline)
+    rare.closeDeadline = Date.now() + this.options.closeTimeout
+    this.#sweep?.schedule(rare.closeDeadline)
   }
 
   /** Drops the connection now and reports it closed, whatever the transport says later. */
@@ -260,36 +296,37 @@ export class Connection<Data = any> implements Swept {
     this.#dropQueued()
     const runtime = this.runtime
     if (runtime) {
-      runtime.sockets.delete(this.socket)
+      runtime.sockets.delete(this)
       runtime[sweepOf].delete(this)
       try {
-        runtime.hub.detach(this.socket)
+        runtime.hub.detach(this)
       } catch (hubError) {
         this.report(hubError)
       }
     }
-    this.#outbox = undefined
-    for (const waiter of this.#drainWaiters?.splice(0) ?? []) waiter.resolve()
+    const rare = this.#more
+    rare.outbox = undefined
+    for (const waiter of rare.drainWaiters?.splice(0) ?? []) waiter.resolve()
     const info = { code, reason }
-    this.#closeInfo = info
-    this.#inbox?.end()
-    this.#closed?.resolve(info)
+    rare.closeInfo = info
+    rare.inbox?.end()
+    rare.closed?.resolve(info)
     // A socket whose upgrade never completed was never opened: no close to report.
     if (!this.transport) return
     if (error !== undefined) this.report(error)
     const summary: CloseSummary = {
       ...info,
-      duration: Date.now() - this.socket.connectedAt,
+      duration: Date.now() - this.connectedAt,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
       messagesDropped: this.messagesDropped,
     }
     const close = () => {
       const hook = this.hooks?.close
-      if (hook) this.#run(() => hook(this.socket, summary))
-      this.#dispatchEvent('close', { type: 'close', code, reason, wasClean: code !== CloseCode.Abnormal, target: this.socket })
+      if (hook) this.#run(() => hook(this, summary))
+      this.#dispatchEvent('close', { type: 'close', code, reason, wasClean: code !== CloseCode.Abnormal, target: this })
     }
-    if (this.#busy) this.#closeJob = close
+    if (this.#busy) rare.closeJob = close
     else close()
   }
 
@@ -320,7 +357,7 @@ export class Connection<Data = any> implements Swept {
     const control = controlType(data)
     if (control !== undefined) {
       // Consumed by the core: a pong's liveness is counted above; a client's ping is answered.
-      if (control === PING) this.send(PONG_TEXT)
+      if (control === PING) this.write(PONG_TEXT)
       return
     }
     if (this.#bucket && !this.#bucket.take()) {
@@ -368,17 +405,19 @@ export class Connection<Data = any> implements Swept {
       this.messagesDropped++
       return
     }
-    if (this.#listeners?.get('message')?.length) {
+    const rare = this.#rare
+    if (rare?.listeners?.get('message')?.length) {
       const raw = message.raw
       const eventData =
         typeof raw === 'string'
           ? raw
-          : this.socket.binaryType === 'blob'
+          : this.binaryType === 'blob'
             ? new Blob([message.bytes() as Uint8Array<ArrayBuffer>])
             : message.data
-      this.#dispatchEvent('message', { type: 'message', data: eventData, message, target: this.socket })
+      this.#dispatchEvent('message', { type: 'message', data: eventData, message, target: this })
     }
-    if (this.#inbox && this.#hold(message) && !this.#inbox.push(message)) this.#release(message)
+    const inbox = rare?.inbox
+    if (inbox && this.#hold(message) && !inbox.push(message)) this.#release(message)
     const hooks = this.hooks
     if (!hooks?.events && !hooks?.message) return this.#settled()
     this.#busyWith(
@@ -403,7 +442,7 @@ export class Connection<Data = any> implements Swept {
 
   /** A message's handling has settled: a runtime that persists sockets saves it now. */
   #settled(): void {
-    if (this.state !== ReadyState.CLOSED) this.runtime?.persist?.(this.socket)
+    if (this.state !== ReadyState.CLOSED) this.runtime?.persist?.(this)
   }
 
   #pump(): void {
@@ -413,9 +452,9 @@ export class Connection<Data = any> implements Swept {
       this.#release(next)
       this.#handle(next)
     }
-    if (!this.#busy && this.#closeJob) {
-      const job = this.#closeJob
-      this.#closeJob = undefined
+    const job = this.#busy ? undefined : this.#rare?.closeJob
+    if (job) {
+      this.#rare!.closeJob = undefined
       job()
     }
   }
@@ -430,18 +469,20 @@ export class Connection<Data = any> implements Swept {
 
   #nextDeadline(now: number): number {
     let next = Infinity
-    if (this.state === ReadyState.CLOSING && this.#closeDeadline) next = this.#closeDeadline
+    const rare = this.#rare
+    if (this.state === ReadyState.CLOSING && rare?.closeDeadline) next = rare.closeDeadline
     if (this.state === ReadyState.OPEN) {
       if (this.#nextBeat) next = Math.min(next, this.#nextBeat)
       if (this.options.idleTimeout) next = Math.min(next, this.#lastMessageAt + this.options.idleTimeout)
     }
-    if (this.#drainWaiters?.length) next = Math.min(next, now + DRAIN_POLL)
+    if (rare?.drainWaiters?.length) next = Math.min(next, now + DRAIN_POLL)
     return next
   }
 
   sweep(now: number): number {
-    if (this.state === ReadyState.CLOSING && this.#closeDeadline && now >= this.#closeDeadline) {
-      this.drop(CloseCode.Abnormal, this.#closeReason || 'close timeout')
+    const rare = this.#rare
+    if (this.state === ReadyState.CLOSING && rare?.closeDeadline && now >= rare.closeDeadline) {
+      this.drop(CloseCode.Abnormal, rare.closeReason || 'close timeout')
       return Infinity
     }
     if (rules(this.state).policing) {
@@ -452,15 +493,15 @@ export class Connection<Data = any> implements Swept {
         }
         this.#alive = false
         this.transport!.ping?.()
-        if (this.options.heartbeatApp) this.send(PING_TEXT)
+        if (this.options.heartbeatApp) this.write(PING_TEXT)
         this.#nextBeat = nextGridPoint(now, this.options.heartbeatInterval)
       }
       const idle = this.options.idleTimeout
       if (idle && now >= this.#lastMessageAt + idle) this.beginClose(CloseCode.GoingAway, 'idle timeout')
     }
-    const waiters = this.#drainWaiters
+    const waiters = rare?.drainWaiters
     if (waiters?.length) {
-      this.#drainWaiters = waiters.filter((w) => !(this.#isDrained(w.threshold) && (w.resolve(), true)))
+      rare!.drainWaiters = waiters.filter((w) => !(this.#isDrained(w.threshold) && (w.resolve(), true)))
     }
     return this.#nextDeadline(now)
   }
@@ -495,37 +536,37 @@ export class Connection<Data = any> implements Swept {
 
   report(error: unknown): void {
     const onError = this.hooks?.error
-    const listeners = this.#listeners?.get('error')
+    const listeners = this.#rare?.listeners?.get('error')
     if (!onError && !listeners?.length) {
-      console.error(`portsocket: error on connection ${this.socket.id}:`, error)
+      console.error(`portsocket: error on connection ${this.id}:`, error)
       return
     }
     try {
-      onError?.(this.socket, error)
+      onError?.(this, error)
     } catch (inner) {
       console.error('portsocket: the error hook threw:', inner)
     }
     if (listeners?.length) {
       const message = error instanceof Error ? error.message : String(error)
-      this.#dispatchEvent('error', { type: 'error', error, message, target: this.socket })
+      this.#dispatchEvent('error', { type: 'error', error, message, target: this })
     }
   }
 
   addListener(type: string, listener: Listener): void {
-    const listeners = (this.#listeners ??= new Map())
+    const listeners = (this.#more.listeners ??= new Map())
     const list = listeners.get(type)
     if (!list) listeners.set(type, [listener])
     else if (!list.includes(listener)) list.push(listener)
   }
 
   removeListener(type: string, listener: Listener): void {
-    const list = this.#listeners?.get(type)
+    const list = this.#rare?.listeners?.get(type)
     const at = list ? list.indexOf(listener) : -1
     if (at >= 0) list!.splice(at, 1)
   }
 
   #dispatchEvent(type: string, event: object): void {
-    const list = this.#listeners?.get(type)
+    const list = this.#rare?.listeners?.get(type)
     if (!list?.length) return
     for (const listener of [...list]) {
       if (type === 'error') {
@@ -541,7 +582,7 @@ export class Connection<Data = any> implements Swept {
   }
 
   iterator(): AsyncIterator<Message> {
-    const inbox = (this.#inbox ??= new Inbox((message) => this.#release(message)))
+    const inbox = (this.#more.inbox ??= new Inbox((message) => this.#release(message)))
     if (this.state === ReadyState.CLOSED) inbox.end()
     return inbox
   }

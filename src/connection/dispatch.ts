@@ -37,7 +37,7 @@ export function dispatchMessage(conn: Connection, hooks: SocketHooks<any>, messa
   if (hooks.message) return hooks.message(conn.socket, message)
   if (type === undefined) throw new MessageFormatError('expected a JSON envelope {"type": string, "data": any}')
   conn.report(new UnknownEventError(type))
-  if (ack !== undefined) conn.send(JSON.stringify({ type: ACK, ack, error: { message: `unknown event ${JSON.stringify(type)}` } }))
+  if (ack !== undefined) conn.write(JSON.stringify({ type: ACK, ack, error: { message: `unknown event ${JSON.stringify(type)}` } }))
   return undefined
 }
 
@@ -61,9 +61,9 @@ function handleValidated(
 function answer(conn: Connection, ack: number | undefined, result: unknown): unknown {
   if (ack === undefined) return result
   if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-    return (result as PromiseLike<unknown>).then((value) => void conn.send(ackText(ack, value)))
+    return (result as PromiseLike<unknown>).then((value) => void conn.write(ackText(ack, value)))
   }
-  conn.send(ackText(ack, result))
+  conn.write(ackText(ack, result))
   return undefined
 }
 
@@ -80,7 +80,7 @@ function invalid(conn: Connection, event: string, issues: ValidationIssue[], ack
     case 'ignore':
       return
     case 'reply':
-      if (ack !== undefined) conn.send(JSON.stringify({ type: ACK, ack, error: { message: 'invalid data', issues } }))
-      else conn.send(JSON.stringify({ type: INVALID, data: { event, issues } }))
+      if (ack !== undefined) conn.write(JSON.stringify({ type: ACK, ack, error: { message: 'invalid data', issues } }))
+      else conn.write(JSON.stringify({ type: INVALID, data: { event, issues } }))
   }
 }

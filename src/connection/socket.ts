@@ -2,9 +2,10 @@ import { envelope } from '../delivery/envelope.ts'
 import type { Delivered } from '../delivery/hub.ts'
 import { socketsOf, type Sockets, type Target } from '../delivery/sockets.ts'
 import type { ResolvedOptions } from '../http/options.ts'
+import type { SocketHooks } from './hooks.ts'
 import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
-import { Connection, type ConnectionInit } from './connection.ts'
+import type { Connection } from './connection.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
 import { ReadyState } from './lifecycle.ts'
 import { utf8Length, type Message } from './message.ts'
@@ -15,11 +16,28 @@ export type { SendData }
 
 const NO_ROOMS: ReadonlySet<string> = new Set()
 
-let coreOf: (socket: ServerSocket<any>) => Connection
+/** What the core knows about a socket when the upgrade is accepted. */
+export interface ConnectionInit<Data> {
+  /** Given when a connection is revived (a Durable Object waking up). */
+  id?: string
+  connectedAt?: number
+  url: string
+  protocol: string
+  remoteAddress?: string
+  data: Data
+  options: ResolvedOptions
+  hooks: SocketHooks<Data> | undefined
+  /** The id of the `websocket()` route whose hooks can be found again (hibernation). */
+  route?: string
+}
 
-/** The core behind a socket, for runtimes and hubs; not part of the public API. */
+/**
+ * The core of a socket, for runtimes and hubs; not part of the public API. Every socket
+ * is a `Connection` (one object per connection: the public face and its core), so this
+ * is a cast.
+ */
 export function connectionOf<Data>(socket: ServerSocket<Data>): Connection<Data> {
-  return coreOf(socket)
+  return socket as unknown as Connection<Data>
 }
 
 /**
@@ -32,10 +50,6 @@ export function connectionOf<Data>(socket: ServerSocket<Data>): Connection<Data>
  * `emit` may send (from the route's `contract`; any event by default).
  */
 export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
-  static {
-    coreOf = (socket) => socket.#core
-  }
-
   /** A unique id for this connection. */
   readonly id: string
   /** The URL the client connected to, with a `ws:` or `wss:` scheme. */
@@ -49,18 +63,29 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   /** How binary messages appear as `event.data` to `message` listeners. */
   binaryType: 'arraybuffer' | 'blob' = 'arraybuffer'
 
+  /**
+   * The route's options with every default filled in (read-only): what a hub or an
+   * adapter reads to honour `presence`, `maxRooms` and the limits.
+   */
+  readonly options: ResolvedOptions
+  /** Messages received from the client. */
+  readonly messagesIn: number = 0
+  /** Messages sent to the client. */
+  readonly messagesOut: number = 0
+  /** Messages that arrived but were dropped unhandled because the connection was closing. */
+  readonly messagesDropped: number = 0
+
   #data: Data
-  readonly #core: Connection<Data>
 
   /** Sockets are made by `upgrade()` and `websocket()` (and revived by runtimes). */
-  constructor(init: ConnectionInit<Data>) {
+  protected constructor(init: ConnectionInit<Data>) {
     this.id = init.id ?? crypto.randomUUID()
     this.connectedAt = init.connectedAt ?? Date.now()
     this.url = init.url
     this.protocol = init.protocol
     this.remoteAddress = init.remoteAddress ?? ''
+    this.options = init.options
     this.#data = init.data
-    this.#core = new Connection(this, init)
   }
 
   /** Per-connection application data, set from the `data` option and free to change. */
@@ -70,51 +95,28 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
 
   set data(value: Data) {
     this.#data = value
-    const core = this.#core
+    const core = connectionOf(this)
     if (core.state === ReadyState.OPEN || core.state === ReadyState.CLOSING) core.runtime?.persist?.(this)
-  }
-
-  /**
-   * The route's options with every default filled in (read-only): what a hub or an
-   * adapter reads to honour `presence`, `maxRooms` and the limits.
-   */
-  get options(): ResolvedOptions {
-    return this.#core.options
   }
 
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   get readyState(): ReadyState {
-    return this.#core.state
+    return connectionOf(this).state
   }
 
   /** The negotiated extensions (portsocket negotiates none by default). */
   get extensions(): string {
-    return this.#core.transport?.extensions ?? ''
+    return connectionOf(this).transport?.extensions ?? ''
   }
 
   /** Bytes queued for this socket but not yet written to the network. */
   get bufferedAmount(): number {
-    return this.#core.bufferedAmount
-  }
-
-  /** Messages received from the client. */
-  get messagesIn(): number {
-    return this.#core.messagesIn
-  }
-
-  /** Messages sent to the client. */
-  get messagesOut(): number {
-    return this.#core.messagesOut
-  }
-
-  /** Messages that arrived but were dropped unhandled because the connection was closing. */
-  get messagesDropped(): number {
-    return this.#core.messagesDropped
+    return connectionOf(this).buffered()
   }
 
   /** Settles when the connection has ended, with its close code and reason. */
   get closed(): Promise<CloseInfo> {
-    return this.#core.closed
+    return connectionOf(this).whenClosed()
   }
 
   /**
@@ -123,7 +125,7 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
    * socket is closing or closed; it never throws for that.
    */
   send(data: SendData): boolean {
-    return this.#core.send(toPayload(data))
+    return connectionOf(this).write(toPayload(data))
   }
 
   /** Sends a value as one JSON text message. */
@@ -141,7 +143,7 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
 
   /** The rooms this socket is in. */
   get rooms(): ReadonlySet<string> {
-    return this.#core.rooms ?? NO_ROOMS
+    return roomsView(connectionOf(this).roomSet)
   }
 
   /**
@@ -150,13 +152,13 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
    */
   async join(room: string): Promise<void> {
     await this.#hub().join(this, room)
-    this.#core.runtime?.persist?.(this)
+    connectionOf(this).runtime?.persist?.(this)
   }
 
   /** Leaves a room. */
   async leave(room: string): Promise<void> {
     await this.#hub().leave(this, room)
-    this.#core.runtime?.persist?.(this)
+    connectionOf(this).runtime?.persist?.(this)
   }
 
   /** Everyone else in a room (this socket excluded): `socket.to(room).send(…)`. */
@@ -178,8 +180,9 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
     return socketsOf<Data, Out>(this.#hub())
   }
 
+
   #hub() {
-    const runtime = this.#core.runtime
+    const runtime = connectionOf(this).runtime
     if (!runtime) throw new Error('portsocket: this socket is not open yet; use rooms from the open hook on')
     return runtime.hub
   }
@@ -192,27 +195,33 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   close(code: number = CloseCode.Normal, reason = ''): void {
     if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent`)
     if (utf8Length(reason) > 123) throw new RangeError('close reason is longer than 123 bytes')
-    this.#core.beginClose(code, reason)
+    connectionOf(this).beginClose(code, reason)
   }
 
   /** Resolves once the outgoing buffer is at or below `threshold` bytes, or the socket has closed. */
   drained(threshold = 0): Promise<void> {
-    return this.#core.drained(threshold)
+    return connectionOf(this).drainedTo(threshold)
   }
 
   /** Listens for `open`, `message`, `close` or `error`. */
   addEventListener<K extends keyof SocketEventMap<this>>(type: K, listener: (event: SocketEventMap<this>[K]) => unknown): void {
-    this.#core.addListener(type, listener)
+    connectionOf(this).addListener(type, listener)
   }
 
   /** Stops a listener added with {@link addEventListener}. */
   removeEventListener<K extends keyof SocketEventMap<this>>(type: K, listener: (event: SocketEventMap<this>[K]) => unknown): void {
-    this.#core.removeListener(type, listener)
+    connectionOf(this).removeListener(type, listener)
   }
 
   /** Iterates incoming messages until the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return this.#core.iterator()
+    return connectionOf(this).iterator()
   }
 }
 
+
+/** A socket's rooms as a set: the core keeps a single room as a plain string. */
+function roomsView(rooms: string | Set<string> | undefined): ReadonlySet<string> {
+  if (rooms === undefined) return NO_ROOMS
+  return typeof rooms === 'string' ? new Set([rooms]) : rooms
+}

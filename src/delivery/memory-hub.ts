@@ -65,11 +65,10 @@ export class MemoryHub implements Hub {
 
   #join(socket: ServerSocket<any>, room: string, announce: boolean): void {
     const core = connectionOf(socket)
-    const rooms = (core.rooms ??= new Set())
-    if (rooms.has(room)) return
+    if (core.inRoom(room)) return
     const max = socket.options.maxRooms
-    if (rooms.size >= max) throw new RoomError(`a socket may be in at most ${max} rooms`)
-    rooms.add(room)
+    if (core.roomCount >= max) throw new RoomError(`a socket may be in at most ${max} rooms`)
+    core.addRoom(room)
     let members = this.#rooms.get(room)
     if (!members) this.#rooms.set(room, (members = new Set()))
     members.add(socket)
@@ -86,7 +85,7 @@ export class MemoryHub implements Hub {
     const members = this.#rooms.get(room)
     if (!members?.delete(socket)) return
     const core = connectionOf(socket)
-    core.rooms?.delete(room)
+    core.removeRoom(room)
     if (members.size === 0) this.#rooms.delete(room)
     core.transport?.unsubscribe?.(room)
     if (socket.options.presence) this.#announce(socket, room, 'leave')

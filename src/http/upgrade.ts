@@ -1,7 +1,8 @@
 import type { Context, Env } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { SocketHooks } from '../connection/hooks.ts'
-import { connectionOf, ServerSocket } from '../connection/socket.ts'
+import { Connection } from '../connection/connection.ts'
+import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import { runtimeOf } from '../runtime/served.ts'
 import { checkHandshake, checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
 import { resolveOptions, type SocketOptions } from './options.ts'
@@ -68,7 +69,7 @@ export function createUpgrade<Data>(
   checkOrigin(c, resolved)
   const protocol = selectProtocol(c, resolved) ?? ''
   const data = resolved.data ? (resolved.data(c) as Data) : ({} as Data)
-  const socket = new ServerSocket<Data>({
+  const socket: ServerSocket<Data> = new Connection<Data>({
     url: toWebSocketUrl(request.url),
     protocol,
     remoteAddress: runtime.remoteAddress?.(request, c.env) ?? '',

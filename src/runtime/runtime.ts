@@ -1,5 +1,6 @@
 import type { Payload } from '../connection/payload.ts'
-import { connectionOf, ServerSocket } from '../connection/socket.ts'
+import { Connection } from '../connection/connection.ts'
+import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import type { FanOut, Hub } from '../delivery/hub.ts'
 import { MemoryHub } from '../delivery/memory-hub.ts'
 import { resolveOptions } from '../http/options.ts'
@@ -153,7 +154,7 @@ export abstract class Runtime<Env = unknown> implements FanOut {
   protected revive(saved: RevivedSocket, transport: (socket: ServerSocket<any>) => Transport): ServerSocket<any> | undefined {
     const route = routeById(saved.route)
     if (!route) return undefined
-    const socket = new ServerSocket({
+    const socket = new Connection({
       id: saved.id,
       connectedAt: saved.connectedAt,
       url: saved.url,
@@ -164,8 +165,7 @@ export abstract class Runtime<Env = unknown> implements FanOut {
       hooks: route.hooks,
       route: route.id,
     })
-    const core = connectionOf(socket)
-    core.attach(transport(socket), this, saved)
+    socket.attach(transport(socket), this, saved)
     this.hub.restore?.(socket, saved.rooms)
     return socket
   }

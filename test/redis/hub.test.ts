@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
 import { Runtime } from '../../src/runtime/runtime.ts'
-import { ServerSocket } from '../../src/connection/socket.ts'
+import { Connection } from '../../src/connection/connection.ts'
 import type { Transport } from '../../src/runtime/transport.ts'
 import { HubUnavailableError, RedisHub } from '../../src/redis/index.ts'
 import { DeafeningProxy } from './proxy.ts'
@@ -59,7 +59,7 @@ async function instance(kind: ClientKind, prefix: string, lease: { leaseTtl: num
   })
   await hub.ready()
   const open = (name: string, options: SocketOptions = {}) => {
-    const socket = new ServerSocket({ url: `ws://x/${name}`, protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
+    const socket = new Connection({ url: `ws://x/${name}`, protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
     const transport = new FakeTransport()
     runtime.open(socket, transport)
     return { socket, transport, id: socket.id, runtime }

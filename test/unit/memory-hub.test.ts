@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MemoryHub, type FanOut } from '../../src/delivery/memory-hub.ts'
 import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
 import { Runtime } from '../../src/runtime/runtime.ts'
-import { ServerSocket } from '../../src/connection/socket.ts'
+import { Connection } from '../../src/connection/connection.ts'
 import type { Transport } from '../../src/runtime/transport.ts'
 
 class FakeTransport implements Transport {
@@ -42,7 +42,7 @@ function setup(fanOut?: FanOut, options: SocketOptions = {}) {
   const hub = new MemoryHub(fanOut)
   const runtime = new FakeRuntime(hub)
   const open = (name: string) => {
-    const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
+    const socket = new Connection({ url: 'ws://x/', protocol: '', data: { name }, options: resolveOptions(options), hooks: undefined })
     const transport = new FakeTransport()
     runtime.open(socket, transport)
     return { socket, transport }

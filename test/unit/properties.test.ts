@@ -16,7 +16,7 @@ import type { SocketHooks } from '../../src/connection/hooks.ts'
 import { fitsIn, Message, MessageFormatError, UnknownEventError, utf8Length } from '../../src/connection/message.ts'
 import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
 import { Runtime } from '../../src/runtime/runtime.ts'
-import { ServerSocket } from '../../src/connection/socket.ts'
+import { Connection } from '../../src/connection/connection.ts'
 import type { Transport } from '../../src/runtime/transport.ts'
 
 const encoder = new TextEncoder()
@@ -149,7 +149,7 @@ class RecordingTransport implements Transport {
 }
 
 function openSocket(hooks: SocketHooks<unknown>, options: SocketOptions = {}) {
-  const socket = new ServerSocket({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions(options), hooks })
+  const socket = new Connection({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions(options), hooks })
   const transport = new RecordingTransport()
   const runtime = new FakeRuntime()
   runtime.open(socket, transport)

@@ -1,5 +1,5 @@
 import type { SocketHooks } from '../../src/connection/hooks.ts'
-import { ServerSocket } from '../../src/connection/socket.ts'
+import { Connection } from '../../src/connection/connection.ts'
 import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
 import { Runtime } from '../../src/runtime/runtime.ts'
 import type { Transport } from '../../src/runtime/transport.ts'
@@ -50,7 +50,7 @@ export class PausingTransport extends FakeTransport {
 }
 
 export function make<D = any>(options: SocketOptions = {}, hooks?: SocketHooks<D>, transport: FakeTransport = new FakeTransport()) {
-  const socket = new ServerSocket<D>({ url: 'ws://x/', protocol: '', data: {} as D, options: resolveOptions(options), hooks })
+  const socket = new Connection<D>({ url: 'ws://x/', protocol: '', data: {} as D, options: resolveOptions(options), hooks })
   const runtime = new FakeRuntime()
   return {
     socket,
