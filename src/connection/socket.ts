@@ -21,6 +21,7 @@ export interface ConnectionInit<Data> {
   /** Given when a connection is revived (a Durable Object waking up). */
   id?: string
   connectedAt?: number
+  /** The URL the client connected to; an `http:`/`https:` scheme reads as `ws:`/`wss:`. */
   url: string
   protocol: string
   remoteAddress?: string
@@ -52,8 +53,6 @@ export function connectionOf<Data>(socket: ServerSocket<Data>): Connection<Data>
 export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   /** A unique id for this connection. */
   readonly id: string
-  /** The URL the client connected to, with a `ws:` or `wss:` scheme. */
-  readonly url: string
   /** The subprotocol the server chose, or `""`. */
   readonly protocol: string
   /** The client's IP address as the runtime saw it, or `""` when the runtime does not tell. */
@@ -76,16 +75,24 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   readonly messagesDropped: number = 0
 
   #data: Data
+  // The request's URL as it came: the `ws:` form is made when read, so a socket keeps one
+  // flat string instead of a concatenation that holds a slice of the original.
+  readonly #url: string
 
   /** Sockets are made by `upgrade()` and `websocket()` (and revived by runtimes). */
   protected constructor(init: ConnectionInit<Data>) {
     this.id = init.id ?? crypto.randomUUID()
     this.connectedAt = init.connectedAt ?? Date.now()
-    this.url = init.url
+    this.#url = init.url
     this.protocol = init.protocol
     this.remoteAddress = init.remoteAddress ?? ''
     this.options = init.options
     this.#data = init.data
+  }
+
+  /** The URL the client connected to, with a `ws:` or `wss:` scheme. */
+  get url(): string {
+    return toWebSocketUrl(this.#url)
   }
 
   /** Per-connection application data, set from the `data` option and free to change. */
@@ -224,4 +231,11 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
 function roomsView(rooms: string | Set<string> | undefined): ReadonlySet<string> {
   if (rooms === undefined) return NO_ROOMS
   return typeof rooms === 'string' ? new Set([rooms]) : rooms
+}
+
+/** A URL with its scheme mapped from `http:` / `https:` to `ws:` / `wss:`. */
+export function toWebSocketUrl(url: string): string {
+  if (url.startsWith('https:')) return `wss:${url.slice(6)}`
+  if (url.startsWith('http:')) return `ws:${url.slice(5)}`
+  return url
 }

@@ -70,7 +70,7 @@ export function createUpgrade<Data>(
   const protocol = selectProtocol(c, resolved) ?? ''
   const data = resolved.data ? (resolved.data(c) as Data) : ({} as Data)
   const socket: ServerSocket<Data> = new Connection<Data>({
-    url: toWebSocketUrl(request.url),
+    url: request.url,
     protocol,
     remoteAddress: runtime.remoteAddress?.(request, c.env) ?? '',
     data,
@@ -104,9 +104,3 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
   return { socket, headers }
 }
 
-/** The request URL with its scheme mapped to `ws:` / `wss:`. */
-export function toWebSocketUrl(url: string): string {
-  if (url.startsWith('https:')) return `wss:${url.slice(6)}`
-  if (url.startsWith('http:')) return `ws:${url.slice(5)}`
-  return url
-}
