@@ -13,6 +13,7 @@ import { clip, payloadSize, type Payload } from './payload.ts'
 import { RateLimitError, TokenBucket } from './rate-limit.ts'
 import { controlType, PING, PING_TEXT, PONG_TEXT } from './control.ts'
 import { ServerSocket, type ConnectionInit } from './socket.ts'
+import type { OutTally } from './tally.ts'
 
 export type { ConnectionInit }
 
@@ -74,8 +75,11 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   /** The rooms the socket is in: one room as a plain string, a Set from the second on. */
   roomSet: string | Set<string> | undefined
   declare messagesIn: number
-  declare messagesOut: number
   declare messagesDropped: number
+  /** Messages sent and counted here; a {@link tally} may hold more (see `outCount`). */
+  sent = 0
+  /** Counts the native room publishes that reached this socket, when a hub set one. */
+  tally: OutTally | undefined
   readonly route: string | undefined
   readonly hooks: SocketHooks<Data> | undefined
 
@@ -133,6 +137,17 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     else if (typeof rooms === 'object') rooms.delete(room)
   }
 
+  /** Messages sent to the client: those counted here and those the tally holds. */
+  outCount(): number {
+    const tally = this.tally
+    return tally && this.state === ReadyState.OPEN ? this.sent + tally.pending(this) : this.sent
+  }
+
+  /** Leaving OPEN: take over what the tally holds, since it stops counting for this socket. */
+  #settleOut(): void {
+    if (this.state === ReadyState.OPEN && this.tally) this.sent += this.tally.settle(this)
+  }
+
   #move(event: Transition): boolean {
     const next = transition(this.state, event)
     if (next === undefined) return false
@@ -158,7 +173,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     switch (rules(this.state).send) {
       case 'write': {
         const flushed = this.transport!.send(payload)
-        this.messagesOut++
+        this.sent++
         if (flushed !== true) this.#checkBuffer()
         return true
       }
@@ -180,7 +195,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     } catch {
       return false
     }
-    this.messagesOut++
+    this.sent++
     this.#checkBuffer()
     return true
   }
@@ -191,7 +206,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
    */
   countDelivered(check = true): boolean {
     if (rules(this.state).send !== 'write') return false
-    this.messagesOut++
+    this.sent++
     if (check) this.#checkBuffer()
     return true
   }
@@ -237,7 +252,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     const now = Date.now()
     if (revived) {
       this.messagesIn = revived.messagesIn
-      this.messagesOut = revived.messagesOut
+      this.sent = revived.messagesOut
     }
     this.#lastMessageAt = revived?.lastMessageAt ?? now
     const outbox = rare?.outbox
@@ -260,6 +275,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
 
   /** Starts the close handshake; a no-op once closing. */
   beginClose(code: number, reason: string): void {
+    this.#settleOut()
     const from = this.state
     if (!this.#move('close')) return
     if (from === ReadyState.CONNECTING) {
@@ -292,6 +308,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
    * transport reported (a protocol error, a message over its ceiling), if anything.
    */
   detached(code: number, reason: string, error?: unknown): void {
+    this.#settleOut()
     if (!this.#move('end')) return
     this.#dropQueued()
     const runtime = this.runtime
@@ -318,7 +335,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       ...info,
       duration: Date.now() - this.connectedAt,
       messagesIn: this.messagesIn,
-      messagesOut: this.messagesOut,
+      messagesOut: this.sent,
       messagesDropped: this.messagesDropped,
     }
     const close = () => {

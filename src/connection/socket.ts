@@ -69,8 +69,6 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   readonly options: ResolvedOptions
   /** Messages received from the client. */
   readonly messagesIn: number = 0
-  /** Messages sent to the client. */
-  readonly messagesOut: number = 0
   /** Messages that arrived but were dropped unhandled because the connection was closing. */
   readonly messagesDropped: number = 0
 
@@ -119,6 +117,11 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   /** Bytes queued for this socket but not yet written to the network. */
   get bufferedAmount(): number {
     return connectionOf(this).buffered()
+  }
+
+  /** Messages sent to the client. */
+  get messagesOut(): number {
+    return connectionOf(this).outCount()
   }
 
   /** Settles when the connection has ended, with its close code and reason. */

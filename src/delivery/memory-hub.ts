@@ -1,6 +1,9 @@
+import type { Connection } from '../connection/connection.ts'
 import { connectionOf, type ServerSocket } from '../connection/socket.ts'
+import type { OutTally } from '../connection/tally.ts'
 import { toPayload, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
+import { GONE, Room } from './room.ts'
 import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
 export type { FanOut }
@@ -10,11 +13,14 @@ export const ALL_TOPIC = 'portsocket:all'.padEnd(MAX_ROOM_NAME + 1, '*')
 
 const NONE: ReadonlySet<ServerSocket<any>> = new Set()
 
-/** The default hub: one server instance's connections and rooms, in memory. */
-export class MemoryHub implements Hub {
+/**
+ * The default hub: one server instance's connections and rooms, in memory. It is also
+ * the {@link OutTally} of its sockets: a native room publish is counted once per room.
+ */
+export class MemoryHub implements Hub, OutTally {
   #instanceId: string | undefined
   readonly #sockets = new Map<string, ServerSocket<any>>()
-  readonly #rooms = new Map<string, Set<ServerSocket<any>>>()
+  readonly #rooms = new Map<string, Room>()
 
   #fast: FanOut
 
@@ -69,9 +75,10 @@ export class MemoryHub implements Hub {
     const max = socket.options.maxRooms
     if (core.roomCount >= max) throw new RoomError(`a socket may be in at most ${max} rooms`)
     core.addRoom(room)
-    let members = this.#rooms.get(room)
-    if (!members) this.#rooms.set(room, (members = new Set()))
-    members.add(socket)
+    let record = this.#rooms.get(room)
+    if (!record) this.#rooms.set(room, (record = new Room()))
+    record.members.set(socket, record.published)
+    core.tally = this
     core.transport?.subscribe?.(room)
     if (announce) this.#announce(socket, room, 'join')
   }
@@ -82,20 +89,25 @@ export class MemoryHub implements Hub {
   }
 
   #leave(socket: ServerSocket<any>, room: string): void {
-    const members = this.#rooms.get(room)
-    if (!members?.delete(socket)) return
+    const record = this.#rooms.get(room)
+    const mark = record?.members.get(socket)
+    if (mark === undefined) return
     const core = connectionOf(socket)
+    // Catch the member's count up with the room's publishes before it goes.
+    if (mark === GONE) record!.gone--
+    else core.sent += record!.published - mark
+    record!.members.delete(socket)
     core.removeRoom(room)
-    if (members.size === 0) this.#rooms.delete(room)
+    if (record!.members.size === 0) this.#rooms.delete(room)
     core.transport?.unsubscribe?.(room)
     if (socket.options.presence) this.#announce(socket, room, 'leave')
   }
 
   #announce(socket: ServerSocket<any>, room: string, action: 'join' | 'leave'): void {
-    const members = this.#rooms.get(room)
-    if (!members) return
+    const record = this.#rooms.get(room)
+    if (!record) return
     const payload = envelope('presence', { room, action, member: { id: socket.id, data: socket.data } })
-    this.#fanOut(members, payload, [socket.id], room)
+    this.#fanOut(record.members.keys(), payload, [socket.id], room, record)
   }
 
   async send(to: Recipients, data: SendData): Promise<Delivered> {
@@ -111,16 +123,23 @@ export class MemoryHub implements Hub {
       return { delivered: this.#fanOut(targets, payload, [], undefined), missing }
     }
     const except = idList(to.except)
-    if ('room' in to) return { delivered: this.#fanOut(this.#rooms.get(to.room) ?? NONE, payload, except, to.room), missing: [] }
+    if ('room' in to) {
+      const record = this.#rooms.get(to.room)
+      return { delivered: record ? this.#fanOut(record.members.keys(), payload, except, to.room, record) : 0, missing: [] }
+    }
     return { delivered: this.#fanOut(this.#sockets.values(), payload, except, ALL_TOPIC), missing: [] }
   }
 
-  /** Hands one payload to each recipient once; a closed or failing one never stops the rest. */
+  /**
+   * Hands one payload to each recipient once; a closed or failing one never stops the
+   * rest. `room` is given when the recipients are a room's members.
+   */
   #fanOut(
     recipients: Iterable<ServerSocket<any>>,
     payload: Payload,
     except: readonly string[],
     topic: string | undefined,
+    room?: Room,
   ): number {
     const fanOut = this.#fast
     const { publish, prepare } = fanOut
@@ -131,6 +150,8 @@ export class MemoryHub implements Hub {
         // Send buffers are read (a native call per member on Bun) only when the publish
         // saw a recipient buffering: no buffer, no slow consumer to find.
         const check = status !== true
+        // Nobody buffering: a room counts the publish once for all its members.
+        if (room && !check) return this.#published(room, skip)
         let count = 0
         for (const socket of recipients) if (socket !== skip && connectionOf(socket).countDelivered(check)) count++
         return count
@@ -143,6 +164,51 @@ export class MemoryHub implements Hub {
       if (connectionOf(socket).deliver(payload, prepared)) count++
     }
     return count
+  }
+
+  /** Counts one native publish to a whole room; returns the members it reached. */
+  #published(room: Room, skip: ServerSocket<any> | undefined): number {
+    room.published++
+    let reached = room.reachable
+    const mark = skip && room.members.get(skip)
+    if (mark !== undefined && mark !== GONE) {
+      // The sender was left out: move its mark on so this publish is not counted for it.
+      room.members.set(skip!, mark + 1)
+      reached--
+    }
+    return reached
+  }
+
+  pending(socket: Connection): number {
+    let total = 0
+    this.#eachRoom(socket, (room) => (total += room.pendingFor(socket)))
+    return total
+  }
+
+  settle(socket: Connection): number {
+    let total = 0
+    this.#eachRoom(socket, (room) => {
+      const mark = room.members.get(socket)
+      if (mark === undefined || mark === GONE) return
+      total += room.published - mark
+      room.members.set(socket, GONE)
+      room.gone++
+    })
+    return total
+  }
+
+  #eachRoom(socket: Connection, fn: (room: Room) => void): void {
+    const names = socket.roomSet
+    if (names === undefined) return
+    if (typeof names === 'string') {
+      const room = this.#rooms.get(names)
+      if (room) fn(room)
+      return
+    }
+    for (const name of names) {
+      const room = this.#rooms.get(name)
+      if (room) fn(room)
+    }
   }
 
   async connections(): Promise<ConnectionInfo[]> {
@@ -159,7 +225,7 @@ export class MemoryHub implements Hub {
   }
 
   async members(room: string): Promise<ConnectionInfo[]> {
-    return [...(this.#rooms.get(room) ?? NONE)].map((s) => this.#info(s))
+    return [...(this.#rooms.get(room)?.members.keys() ?? NONE)].map((s) => this.#info(s))
   }
 
   async update(id: string, data: unknown): Promise<boolean> {

@@ -173,4 +173,43 @@ describe('native publish and the slow-consumer cap', () => {
     expect(reads).toBe(0)
     expect([a.socket.messagesOut, b.socket.messagesOut]).toEqual([1, 1])
   })
+
+  it('counts native room publishes per room, and each member\'s messagesOut stays exact through joins, leaves, the left-out sender and a close', async () => {
+    const fanOut: FanOut = { publish: () => true }
+    const { hub, open } = setup(fanOut)
+    const a = open('a')
+    const b = open('b')
+    const c = open('c')
+    const summaries: number[] = []
+    for (const { socket } of [a, b, c]) socket.closed.then(() => summaries.push(socket.messagesOut))
+    await a.socket.join('r')
+    await b.socket.join('r')
+    await hub.send({ room: 'r' }, 'one') // a, b
+    await c.socket.join('r') // joins after "one": not counted for c
+    expect(await hub.send({ room: 'r', except: a.socket.id }, 'two')).toEqual({ delivered: 2, missing: [] }) // b, c
+    a.socket.send('direct') // counted on a itself
+    expect([a.socket.messagesOut, b.socket.messagesOut, c.socket.messagesOut]).toEqual([2, 2, 1])
+
+    await b.socket.leave('r') // b's count catches up as it leaves
+    await hub.send({ room: 'r' }, 'three') // a, c
+    expect([a.socket.messagesOut, b.socket.messagesOut, c.socket.messagesOut]).toEqual([3, 2, 2])
+
+    // A member that is closing is no longer reached, nor counted, while still in the room.
+    c.socket.close(1000)
+    expect(c.socket.readyState).toBe(2)
+    expect(await hub.send({ room: 'r' }, 'four')).toEqual({ delivered: 1, missing: [] }) // a only
+    expect([a.socket.messagesOut, c.socket.messagesOut]).toEqual([4, 2])
+
+    // A second room counts on its own.
+    await a.socket.join('s')
+    await b.socket.join('s')
+    await hub.send({ room: 's' }, 'five')
+    expect([a.socket.messagesOut, b.socket.messagesOut]).toEqual([5, 3])
+
+    const core = (s: typeof a.socket) => s as unknown as { detached(code: number, reason: string): void }
+    for (const { socket } of [a, b, c]) core(socket).detached(1000, '')
+    await Promise.resolve()
+    expect(summaries.sort()).toEqual([2, 3, 5])
+    expect(await hub.rooms()).toEqual([])
+  })
 })
