@@ -91,6 +91,11 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   #alive = true
   #lastMessageAt = 0
   #nextBeat = 0
+  /**
+   * An upper bound of the transport's send buffer: what it held when last read, plus
+   * what was written since. The buffer is read only once the bound passes the cap.
+   */
+  #bufferBound = 0
 
   constructor(init: ConnectionInit<Data>) {
     super(init)
@@ -174,7 +179,9 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       case 'write': {
         const flushed = this.transport!.send(payload)
         this.sent++
-        if (flushed !== true) this.#checkBuffer()
+        // true: all written (no buffer); false: the runtime is buffering, so read it now.
+        if (flushed === false) this.#readBuffer()
+        else if (flushed !== true) this.#checkBuffer(payload)
         return true
       }
       case 'hold':
@@ -189,14 +196,16 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   deliver(payload: Payload, prepared: unknown): boolean {
     if (rules(this.state).send !== 'write') return false
     const transport = this.transport!
+    let flushed: boolean | void = undefined
     try {
       if (prepared !== undefined && transport.sendPrepared) transport.sendPrepared(prepared)
-      else transport.send(payload)
+      else flushed = transport.send(payload)
     } catch {
       return false
     }
     this.sent++
-    this.#checkBuffer()
+    if (flushed === false) this.#readBuffer()
+    else if (flushed !== true) this.#checkBuffer(payload)
     return true
   }
 
@@ -207,15 +216,29 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   countDelivered(check = true): boolean {
     if (rules(this.state).send !== 'write') return false
     this.sent++
-    if (check) this.#checkBuffer()
+    if (check) this.#readBuffer()
     return true
   }
 
-  #checkBuffer(): void {
+  /**
+   * The slow-consumer cap after a write. Reading a runtime's send buffer can cost a call
+   * into native code per message (Deno), so it is read only when the buffer could have
+   * passed the cap: the bound grows by each payload's largest possible size on the wire.
+   */
+  #checkBuffer(payload: Payload): void {
     const limit = this.options.maxBufferedAmount
-    if (limit && this.transport!.bufferedAmount > limit) {
-      this.beginClose(CloseCode.TryAgainLater, 'slow consumer: send buffer full')
-    }
+    if (!limit) return
+    this.#bufferBound += (typeof payload === 'string' ? payload.length * 3 : payload.byteLength) + FRAME_HEADER
+    if (this.#bufferBound > limit) this.#readBuffer()
+  }
+
+  /** Reads the send buffer and closes with 1013 when it is over the cap. */
+  #readBuffer(): void {
+    const limit = this.options.maxBufferedAmount
+    if (!limit) return
+    const buffered = this.transport!.bufferedAmount
+    this.#bufferBound = buffered
+    if (buffered > limit) this.beginClose(CloseCode.TryAgainLater, 'slow consumer: send buffer full')
   }
 
   drainedTo(threshold: number): Promise<void> {
@@ -604,6 +627,9 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     return inbox
   }
 }
+
+/** The largest WebSocket frame header (a server's frames are not masked): 2 + 8 bytes, with slack. */
+const FRAME_HEADER = 14
 
 /** How often `drained()` looks at the buffer while someone waits. */
 const DRAIN_POLL = 10

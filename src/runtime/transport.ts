@@ -6,8 +6,10 @@
 export interface Transport {
   /**
    * Sends one message: a string as a text frame, bytes as a binary frame. May return
-   * true when the runtime says the message went out without queueing, which spares the
-   * core a `bufferedAmount` check.
+   * true when the runtime says the message went out without queueing (no
+   * `bufferedAmount` check), or false when it is queueing (the core reads
+   * `bufferedAmount` at once); otherwise the core reads it only when what it wrote since
+   * the last read could have passed the slow-consumer cap.
    */
   send(data: string | Uint8Array): boolean | void
   /** Starts the close handshake. */

@@ -126,6 +126,32 @@ describe('ServerSocket', () => {
     expect(socket.send('after')).toBe(false)
   })
 
+  it('reads the send buffer only when the writes since the last read could pass the cap, and still closes a consumer that falls behind', () => {
+    const { socket, transport, open } = make({ maxBufferedAmount: 1000 })
+    let reads = 0
+    let queued = 0 // what the peer has not taken: a consumer that keeps up has nothing queued
+    Object.defineProperty(transport, 'bufferedAmount', { get: () => (reads++, queued) })
+    open()
+    for (let i = 0; i < 1000; i++) socket.send('0123456789')
+    // A keeping-up consumer: each 10-character text counts as at most 30 bytes plus a 14-byte header.
+    expect(reads).toBeLessThanOrEqual(Math.ceil((1000 * 44) / 1000))
+    expect(transport.closes).toEqual([])
+    // Now it stops reading: each send stays queued, and the cap is found once it is passed.
+    reads = 0
+    let sends = 0
+    transport.send = (data: string | Uint8Array) => {
+      queued += typeof data === 'string' ? data.length : data.byteLength
+    }
+    while (socket.readyState === 1 && sends < 1000) {
+      socket.send('0123456789')
+      sends++
+    }
+    expect(transport.closes).toEqual([[1013, 'slow consumer: send buffer full']])
+    expect(queued).toBeGreaterThan(1000)
+    expect(queued).toBeLessThanOrEqual(1000 + 44) // found within one bound's step past the cap
+    expect(reads).toBeLessThan(sends)
+  })
+
   it('pings every interval and drops a peer silent for a whole interval', () => {
     vi.useFakeTimers()
     const closes: unknown[] = []
