@@ -461,7 +461,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     const hooks = this.hooks
     if (!hooks?.events && !hooks?.message) return this.#settled()
     this.#busyWith(
-      this.#run(() => dispatchMessage(this, hooks, message)),
+      this.#dispatch(hooks, message),
       true,
     )
   }
@@ -559,11 +559,26 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
    */
   #run(fn: () => unknown): Promise<void> | undefined {
     try {
-      const result = fn() as any
-      if (result && typeof result.then === 'function') return result.then(noop, (error: unknown) => this.crash(error))
+      return this.#awaited(fn())
     } catch (error) {
       this.crash(error)
     }
+    return undefined
+  }
+
+  /** {@link #run} for one message, without a closure per message. */
+  #dispatch(hooks: SocketHooks<Data>, message: Message): Promise<void> | undefined {
+    try {
+      return this.#awaited(dispatchMessage(this, hooks, message))
+    } catch (error) {
+      this.crash(error)
+    }
+    return undefined
+  }
+
+  /** What application code returned: a promise to wait for (a rejection closes this socket), or nothing. */
+  #awaited(result: any): Promise<void> | undefined {
+    if (result && typeof result.then === 'function') return result.then(noop, (error: unknown) => this.crash(error))
     return undefined
   }
 

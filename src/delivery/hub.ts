@@ -111,8 +111,10 @@ export function checkRoomName(room: unknown): asserts room is string {
 
 /** `except` (one id or a list) as a list. */
 export function idList(ids: string | readonly string[] | undefined): readonly string[] {
-  return ids === undefined ? [] : typeof ids === 'string' ? [ids] : ids
+  return ids === undefined ? NO_IDS : typeof ids === 'string' ? [ids] : ids
 }
+
+const NO_IDS: readonly string[] = Object.freeze([])
 
 /** A local socket's registry entry, as every hub reports it. */
 export function connectionInfo(socket: ServerSocket<any>, instanceId: string): ConnectionInfo {
