@@ -27,6 +27,12 @@ export class MemoryHub implements Hub, OutTally {
   readonly #given: boolean
 
   /**
+   * Whether sockets are subscribed to {@link ALL_TOPIC}: only from the first broadcast on,
+   * so a server that never broadcasts keeps no second subscription per socket.
+   */
+  #broadcasting = false
+
+  /**
    * `fanOut` is optional: the runtime hands its own through {@link bind}. One given here
    * is kept (bind does not replace it).
    */
@@ -51,7 +57,7 @@ export class MemoryHub implements Hub, OutTally {
 
   attach(socket: ServerSocket<any>): void {
     this.#sockets.set(socket.id, socket)
-    connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
+    if (this.#broadcasting) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
   }
 
   detach(socket: ServerSocket<any>): void {
@@ -126,6 +132,10 @@ export class MemoryHub implements Hub, OutTally {
     if ('room' in to) {
       const record = this.#rooms.get(to.room)
       return { delivered: record ? this.#fanOut(record.members.keys(), payload, except, to.room, record) : 0, missing: [] }
+    }
+    if (!this.#broadcasting && this.#fast.publish) {
+      this.#broadcasting = true
+      for (const socket of this.#sockets.values()) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
     }
     return { delivered: this.#fanOut(this.#sockets.values(), payload, except, ALL_TOPIC), missing: [] }
   }

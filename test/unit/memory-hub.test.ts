@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryHub, type FanOut } from '../../src/delivery/memory-hub.ts'
+import { ALL_TOPIC, MemoryHub, type FanOut } from '../../src/delivery/memory-hub.ts'
 import { resolveOptions, type SocketOptions } from '../../src/http/options.ts'
 import { Runtime } from '../../src/runtime/runtime.ts'
 import { Connection } from '../../src/connection/connection.ts'
@@ -103,6 +103,24 @@ describe('MemoryHub', () => {
     expect(await hub.send({ room: 'r', except: a.socket.id }, 'x')).toEqual({ delivered: 1, missing: [] })
     expect(published).toEqual([['r', 'x', a.socket.id]])
     expect([a.socket.messagesOut, b.socket.messagesOut]).toEqual([0, 1])
+  })
+
+  it('subscribes sockets to the broadcast topic from the first broadcast on, and later ones as they open', async () => {
+    const published: string[] = []
+    const { hub, open } = setup({
+      publish(topic) {
+        published.push(topic)
+        return true
+      },
+    })
+    const a = open('a')
+    expect([...a.transport.topics]).toEqual([])
+    expect(await hub.send({ all: true }, 'x')).toEqual({ delivered: 1, missing: [] })
+    expect([...a.transport.topics]).toEqual([ALL_TOPIC])
+    const b = open('b')
+    expect([...b.transport.topics]).toEqual([ALL_TOPIC])
+    expect(await hub.send({ all: true }, 'y')).toEqual({ delivered: 2, missing: [] })
+    expect(published).toEqual([ALL_TOPIC, ALL_TOPIC])
   })
 
   it('encodes a payload once for a whole fan-out when the runtime can', async () => {
