@@ -65,6 +65,7 @@ class BunRuntime extends Runtime<BunServer> {
   readonly name = 'bun'
   server: BunServer | undefined
   readonly #extensions = new WeakMap<ServerSocket<any>, string>()
+  #lastAddress = ''
 
   constructor(
     options: RuntimeOptions,
@@ -90,7 +91,10 @@ class BunRuntime extends Runtime<BunServer> {
   }
 
   override remoteAddress(request: Request, server: BunServer): string {
-    return server.requestIP(request)?.address ?? ''
+    // Bun makes a new string per request; behind a proxy, or from one client, consecutive
+    // upgrades share an address, so sockets hold the previous one and the new one is garbage.
+    const address = server.requestIP(request)?.address ?? ''
+    return address === this.#lastAddress ? this.#lastAddress : (this.#lastAddress = address)
   }
 
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, server: BunServer) {
