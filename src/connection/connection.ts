@@ -55,6 +55,10 @@ interface Rare {
   closeDeadline?: number
   closeReason?: string
   drainWaiters?: { threshold: number; resolve(): void }[]
+  /** The token bucket, on routes with a rate limit. */
+  bucket?: TokenBucket
+  /** Messages waiting behind an async hook or an iterator that has not pulled them. */
+  queue?: InboundQueue
 }
 
 /**
@@ -84,12 +88,12 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   readonly hooks: SocketHooks<Data> | undefined
 
   #rare: Rare | undefined
-  #bucket: TokenBucket | undefined
-  #queue: InboundQueue | undefined
-  /** A hook (open or message) returned a promise that has not settled. */
-  #busy = false
-  #alive = true
-  #lastMessageAt = 0
+  /** BUSY, ALIVE and BEATING, as bits. */
+  #flags = ALIVE
+  // Times are kept as milliseconds since EPOCH, small integers that V8 stores in the
+  // object itself (an epoch-based time is a double, boxed in an object of its own).
+  #lastMessage = 0
+  /** When the next heartbeat is due, if BEATING. */
   #nextBeat = 0
   /**
    * An upper bound of the transport's send buffer: what it held when last read, plus
@@ -101,7 +105,25 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     super(init)
     this.hooks = init.hooks
     this.route = init.route
-    if (init.options.rateLimit) this.#bucket = new TokenBucket(init.options.rateLimit)
+    if (init.options.rateLimit) this.#more.bucket = new TokenBucket(init.options.rateLimit)
+  }
+
+  /** A hook (open or message) returned a promise that has not settled. */
+  get #busy(): boolean {
+    return (this.#flags & BUSY) !== 0
+  }
+
+  set #busy(on: boolean) {
+    this.#flags = on ? this.#flags | BUSY : this.#flags & ~BUSY
+  }
+
+  /** The peer showed a sign of life since the last heartbeat. */
+  get #alive(): boolean {
+    return (this.#flags & ALIVE) !== 0
+  }
+
+  set #alive(on: boolean) {
+    this.#flags = on ? this.#flags | ALIVE : this.#flags & ~ALIVE
   }
 
   /** The socket as application code sees it (the same object). */
@@ -277,7 +299,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       this.messagesIn = revived.messagesIn
       this.sent = revived.messagesOut
     }
-    this.#lastMessageAt = revived?.lastMessageAt ?? now
+    this.#lastMessage = sinceEpoch(revived?.lastMessageAt ?? now)
     const outbox = rare?.outbox
     if (outbox) {
       rare.outbox = undefined
@@ -288,7 +310,10 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       runtime[sweepOf].add(this, Infinity)
       return this.beginClose(pendingClose.code, pendingClose.reason)
     }
-    if (this.#heartbeatOn()) this.#nextBeat = nextGridPoint(now, this.options.heartbeatInterval)
+    if (this.#heartbeatOn()) {
+      this.#flags |= BEATING
+      this.#nextBeat = sinceEpoch(nextGridPoint(now, this.options.heartbeatInterval))
+    }
     runtime[sweepOf].add(this, this.#nextDeadline(now))
     if (revived) return // a revived socket was opened long ago: no open hook, no open event
     const open = this.hooks?.open
@@ -372,7 +397,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
 
   /** Drops every message still waiting for the hooks (the connection left OPEN). */
   #dropQueued(): void {
-    const queue = this.#queue
+    const queue = this.#rare?.queue
     if (!queue) return
     for (const message of queue.drain()) {
       queue.release(message.size)
@@ -389,7 +414,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       return
     }
     this.#alive = true
-    this.#lastMessageAt = Date.now()
+    this.#lastMessage = sinceEpoch(Date.now())
     const options = this.options
     if (!fitsIn(data, options.maxMessageSize)) {
       return this.beginClose(CloseCode.MessageTooBig, 'message too big')
@@ -400,17 +425,18 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       if (control === PING) this.write(PONG_TEXT)
       return
     }
-    if (this.#bucket && !this.#bucket.take()) {
-      if (this.#bucket.limit.onExceeded === 'drop') {
+    const bucket = this.#rare?.bucket
+    if (bucket && !bucket.take()) {
+      if (bucket.limit.onExceeded === 'drop') {
         return this.report(new RateLimitError('message dropped: rate limit exceeded'))
       }
       return this.beginClose(CloseCode.PolicyViolation, 'rate limit exceeded')
     }
     this.messagesIn++
     const message = new Message(data)
-    if (!this.#busy && !this.#queue?.length) return this.#handle(message)
+    if (!this.#busy && !this.#rare?.queue?.length) return this.#handle(message)
     if (!this.#hold(message)) return
-    this.#queue!.push(message)
+    this.#rare!.queue!.push(message)
   }
 
   /** The peer answered a ping. */
@@ -423,7 +449,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
    * overflowed and the connection is closing.
    */
   #hold(message: Message): boolean {
-    const queue = (this.#queue ??= new InboundQueue(this.options.inboundQueue))
+    const queue = (this.#more.queue ??= new InboundQueue(this.options.inboundQueue))
     const transport = this.transport!
     const admitted = queue.admit(message.size, transport.pause !== undefined)
     if (admitted === 'overflow') {
@@ -436,7 +462,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   }
 
   #release(message: Message): void {
-    if (this.#queue?.release(message.size) && this.state === ReadyState.OPEN) this.transport!.resume?.()
+    if (this.#rare?.queue?.release(message.size) && this.state === ReadyState.OPEN) this.transport!.resume?.()
   }
 
   /** Hands one message to the application: listeners, the iterator, then the hooks. */
@@ -487,7 +513,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
 
   #pump(): void {
     while (!this.#busy) {
-      const next = this.#queue?.shift()
+      const next = this.#rare?.queue?.shift()
       if (!next) break
       this.#release(next)
       this.#handle(next)
@@ -512,8 +538,8 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     const rare = this.#rare
     if (this.state === ReadyState.CLOSING && rare?.closeDeadline) next = rare.closeDeadline
     if (this.state === ReadyState.OPEN) {
-      if (this.#nextBeat) next = Math.min(next, this.#nextBeat)
-      if (this.options.idleTimeout) next = Math.min(next, this.#lastMessageAt + this.options.idleTimeout)
+      if (this.#flags & BEATING) next = Math.min(next, EPOCH + this.#nextBeat)
+      if (this.options.idleTimeout) next = Math.min(next, EPOCH + this.#lastMessage + this.options.idleTimeout)
     }
     if (rare?.drainWaiters?.length) next = Math.min(next, now + DRAIN_POLL)
     return next
@@ -526,7 +552,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       return Infinity
     }
     if (rules(this.state).policing) {
-      if (this.#nextBeat && now >= this.#nextBeat) {
+      if (this.#flags & BEATING && now >= EPOCH + this.#nextBeat) {
         if (!this.#alive) {
           this.drop(CloseCode.Abnormal, 'heartbeat timeout')
           return Infinity
@@ -534,10 +560,10 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
         this.#alive = false
         this.transport!.ping?.()
         if (this.options.heartbeatApp) this.write(PING_TEXT)
-        this.#nextBeat = nextGridPoint(now, this.options.heartbeatInterval)
+        this.#nextBeat = sinceEpoch(nextGridPoint(now, this.options.heartbeatInterval))
       }
       const idle = this.options.idleTimeout
-      if (idle && now >= this.#lastMessageAt + idle) this.beginClose(CloseCode.GoingAway, 'idle timeout')
+      if (idle && now >= EPOCH + this.#lastMessage + idle) this.beginClose(CloseCode.GoingAway, 'idle timeout')
     }
     const waiters = rare?.drainWaiters
     if (waiters?.length) {
@@ -548,7 +574,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
 
   /** When the last message arrived (ms since the epoch), for runtimes that persist it. */
   get lastMessageAt(): number {
-    return this.#lastMessageAt
+    return EPOCH + this.#lastMessage
   }
 
   // ---- application code and events ---------------------------------------------------
@@ -641,6 +667,21 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     if (this.state === ReadyState.CLOSED) inbox.end()
     return inbox
   }
+}
+
+const BUSY = 1
+const ALIVE = 2
+const BEATING = 4
+
+/** Times of a connection are kept relative to this (see `Connection.#lastMessage`). */
+const EPOCH = Date.now()
+
+/**
+ * A time as whole milliseconds since EPOCH: a small integer for 24 days after start-up
+ * (V8 keeps those unboxed; `Math.floor` hands one back where `-` alone gives a double).
+ */
+function sinceEpoch(time: number): number {
+  return Math.floor(time - EPOCH)
 }
 
 /** The largest WebSocket frame header (a server's frames are not masked): 2 + 8 bytes, with slack. */
