@@ -6,7 +6,7 @@ import os from 'node:os'
 import { SCENARIOS } from './protocol.mjs'
 
 export const RUNTIMES = ['node', 'bun', 'deno', 'workerd']
-export const IMPLS = ['raw', 'raw-prepared', 'raw-corked', 'portsocket', 'hono', 'crossws']
+export const IMPLS = ['raw', 'raw-prepared', 'raw-corked', 'raw-hono', 'portsocket', 'hono', 'crossws']
 const DEFAULT_SCENARIOS = ['idle', 'chat', 'echo']
 
 /** One load process per core left over after the server's; one on a 2-core machine. */
@@ -15,7 +15,7 @@ const defaultProcs = () => Math.max(1, Math.min(4, os.cpus().length - 1))
 export const OPTIONS = [
   ['quick', 'flag', 'a short look: 1 round, 3 windows of 1 s, 1,000 idle connections (not for quoting)'],
   ['runtime', 'LIST', `runtimes, comma-separated: ${RUNTIMES.join(',')} (default: all)`],
-  ['impl', 'LIST', `servers: ${IMPLS.join(',')} (default: all; raw-prepared and raw-corked exist on Node only)`],
+  ['impl', 'LIST', `servers: ${IMPLS.join(',')} (default: all; raw-prepared and raw-corked exist on Node only, raw-hono on Bun and Deno)`],
   ['scenario', 'LIST', `scenarios: ${SCENARIOS.join(',')} (default: ${DEFAULT_SCENARIOS.join(',')}; room: 1 sender to --members; cross: the chat over 3 instances on one Redis vs 1 instance vs socket.io + Redis adapter, its own fixed rows on Node (one row Node + Bun + Deno) whatever --runtime and --impl say; needs Redis at REDIS_URL or 127.0.0.1:6379)`],
   ['rounds', 'N', 'rounds per row; rows of a runtime alternate A B C A B C (default 3; quick 1)'],
   ['windows', 'N', 'measured windows per chat/echo/room run, after one warm-up window (default 5; quick 3)'],

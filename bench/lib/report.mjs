@@ -6,7 +6,7 @@
 import { failure, pairedRatios, series, spread } from './stats.mjs'
 import { evaluate } from './targets.mjs'
 
-export const LABEL = { raw: 'raw', 'raw-prepared': 'raw, frame prepared once', 'raw-corked': 'raw, prepared + corked per tick', portsocket: 'portsocket', hono: 'Hono helper', crossws: 'crossws' }
+export const LABEL = { raw: 'raw', 'raw-prepared': 'raw, frame prepared once', 'raw-corked': 'raw, prepared + corked per tick', 'raw-hono': 'raw, routed by Hono', portsocket: 'portsocket', hono: 'Hono helper', crossws: 'crossws' }
 
 export const HOW = {
   node: {
@@ -19,12 +19,14 @@ export const HOW = {
   },
   bun: {
     raw: '`Bun.serve`; native `server.publish` (frame built once, in native code)',
+    'raw-hono': 'as raw, each upgrade routed through a Hono app first (what Hono\'s routing and Context cost alone)',
     portsocket: '`serve()` from portsocket/bun; rooms (native publish)',
     hono: 'hono/bun `upgradeWebSocket` + `websocket`; send loop over a Set',
     crossws: 'crossws/adapters/bun; `peer.send` + `peer.publish` (native publish)',
   },
   deno: {
     raw: '`Deno.serve` + `Deno.upgradeWebSocket`; send loop over a Set (Deno has no prepared-frame API)',
+    'raw-hono': 'as raw, each upgrade routed through a Hono app first (what Hono\'s routing and Context cost alone)',
     portsocket: '`serve()` from portsocket/deno; rooms (send loop)',
     hono: 'hono/deno `upgradeWebSocket`; send loop over a Set',
     crossws: 'crossws/adapters/deno; `peer.send` + `peer.publish` (send loop)',
