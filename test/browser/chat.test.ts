@@ -84,7 +84,9 @@ describe.each(runtimes)('chat demo in Chromium on %s', (runtime) => {
     await say(bob, 'back again')
     await expectMessage(alice, 'back again')
     await say(alice, 'welcome back')
+    // Each page shows a message when its own copy arrives: wait for both.
     await expectMessage(bob, 'welcome back')
+    await expectMessage(alice, 'welcome back')
 
     // Messages in order on both pages (the history replayed on rejoin is not shown twice).
     const order = ['hello from alice', 'hi alice', 'sent while offline', 'back again', 'welcome back']
