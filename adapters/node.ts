@@ -10,7 +10,8 @@ type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
 
 const chosenProtocol = Symbol('portsocket.protocol')
 const socketFor = Symbol('portsocket.socket')
-type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any> }
+const headersFor = Symbol('portsocket.headers')
+type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any>; [headersFor]?: Headers }
 
 /** A payload framed once for a whole fan-out. */
 interface Framed {
@@ -98,6 +99,10 @@ class NodeRuntime extends Runtime<NodeEnv> {
       // ws would echo the client's first offer; only the core's choice may go back.
       handleProtocols: (_offered, request: UpgradeRequest) => request[chosenProtocol] ?? false,
     })
+    // Headers the app's middleware set on the accepting response go on the 101, as with
+    // @hono/node-server; ws writes its own handshake headers. One listener for every
+    // handshake ('headers' fires synchronously inside it), no closure per upgrade.
+    this.wss.on('headers', addAcceptedHeaders)
     // Runs synchronously inside the handshake, before any frame can be read.
     this.wss.on('connection', (ws, request: UpgradeRequest) => {
       const socket = request[socketFor]
@@ -121,6 +126,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
     const incoming = env.incoming as UpgradeRequest
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
+    incoming[headersFor] = headers
     // ws may still refuse the handshake, or the client may hang up while the app was
     // answering, and ws then never emits 'connection': the ServerSocket settles when the
     // network socket closes, or at once if it already has.
@@ -161,22 +167,10 @@ class NodeRuntime extends Runtime<NodeEnv> {
     }
     // A client that hung up while the app answered: onRawClose has settled the socket.
     if (socket.destroyed) return
-    // Headers the app's middleware set on the accepting response go on the 101, as with
-    // @hono/node-server; ws writes its own handshake headers. 'headers' fires synchronously.
-    const addHeaders = (lines: string[]) => {
-      response!.headers.forEach((value, key) => {
-        if (!HANDSHAKE_HEADERS.has(key)) lines.push(`${key}: ${value}`)
-      })
-    }
-    this.wss.on('headers', addHeaders)
-    try {
-      this.wss.handleUpgrade(incoming, socket, head, (ws) => {
-        socket.off('error', ignoreError)
-        this.wss.emit('connection', ws, incoming)
-      })
-    } finally {
-      this.wss.off('headers', addHeaders)
-    }
+    this.wss.handleUpgrade(incoming, socket, head, (ws) => {
+      socket.off('error', ignoreError)
+      this.wss.emit('connection', ws, incoming)
+    })
   }
 
   #wire(socket: ServerSocket<any>, ws: WebSocket): void {
@@ -324,6 +318,13 @@ function statusCodeOf(error: Error): number | undefined {
 
 function ignoreError(): void {}
 
+/** ws's 'headers' event: the accepting response's headers (those a 101 may carry) join ws's own. */
+function addAcceptedHeaders(lines: string[], request: UpgradeRequest): void {
+  request[headersFor]?.forEach((value, key) => {
+    if (!HANDSHAKE_HEADERS.has(key)) lines.push(`${key}: ${value}`)
+  })
+}
+
 /** Headers of the accepting response that ws writes itself or that a 101 must not carry. */
 const HANDSHAKE_HEADERS = new Set([
   'connection', 'content-length', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
@@ -340,21 +341,38 @@ function upgradeRequest(incoming: IncomingMessage): Request {
   const query = target.indexOf('?')
   const backslash = target.indexOf('\\')
   if (backslash !== -1 && (query === -1 || backslash < query)) throw new Error('backslash in request target')
-  let url: URL
+  let url: string | URL
   if (/^https?:\/\//i.test(target)) url = new URL(target)
   else {
     if (target[0] !== '/') throw new Error('request target is not origin-form')
     const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'
-    // The Host must be a host (and port) alone: nothing that moves the URL's parts.
-    const base = new URL(`${scheme}://${incoming.headers.host ?? 'localhost'}`)
-    if (base.username || base.password || base.pathname !== '/' || base.search || base.hash) throw new Error('invalid host header')
-    url = new URL(`${base.origin}${target}`)
+    const host = incoming.headers.host ?? 'localhost'
+    // A plain name or address and port cannot move the URL's parts: the Request parses it
+    // once (a host it cannot parse throws there, a 400 as below). Anything else is checked.
+    if (SIMPLE_HOST.test(host)) url = `${scheme}://${host}${target}`
+    else {
+      // The Host must be a host (and port) alone: nothing that moves the URL's parts.
+      const base = new URL(`${scheme}://${host}`)
+      if (base.username || base.password || base.pathname !== '/' || base.search || base.hash) throw new Error('invalid host header')
+      url = new URL(`${base.origin}${target}`)
+    }
   }
-  const headers = new Headers()
-  for (const [key, value] of Object.entries(incoming.headers)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) for (const item of value) headers.append(key, item)
-    else headers.append(key, value)
+  // Node's header object as it is (the Request copies it once), unless it holds a list
+  // (set-cookie): each of those values is a header line of its own.
+  const parsed = incoming.headers
+  let headers: Record<string, string> | [string, string][] = parsed as Record<string, string>
+  for (const key in parsed) {
+    if (typeof parsed[key] === 'string') continue
+    const lines: [string, string][] = []
+    for (const [name, value] of Object.entries(parsed)) {
+      if (Array.isArray(value)) for (const item of value) lines.push([name, item])
+      else if (value !== undefined) lines.push([name, value])
+    }
+    headers = lines
+    break
   }
   return new Request(url, { headers })
 }
+
+/** A Host of name or address characters and an optional port: nothing a URL parser reads as another part. */
+const SIMPLE_HOST = /^[a-z0-9.-]+(?::[0-9]{1,5})?$/i
