@@ -2,7 +2,7 @@ import { createServer, ServerResponse, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { createAdaptorServer } from '@hono/node-server'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
 import * as wsModule from 'ws'
 import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
@@ -96,6 +96,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
       clientTracking: false,
       perMessageDeflate,
       maxPayload,
+      WebSocket: OwnedWebSocket,
       // ws would echo the client's first offer; only the core's choice may go back.
       handleProtocols: (_offered, request: UpgradeRequest) => request[chosenProtocol] ?? false,
     })
@@ -103,11 +104,6 @@ class NodeRuntime extends Runtime<NodeEnv> {
     // @hono/node-server; ws writes its own handshake headers. One listener for every
     // handshake ('headers' fires synchronously inside it), no closure per upgrade.
     this.wss.on('headers', addAcceptedHeaders)
-    // Runs synchronously inside the handshake, before any frame can be read.
-    this.wss.on('connection', (ws, request: UpgradeRequest) => {
-      const socket = request[socketFor]
-      if (socket) this.#wire(socket, ws)
-    })
   }
 
   /** Frames a fan-out payload once: unmasked, final, text or binary. */
@@ -122,7 +118,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
     return env.incoming.socket.remoteAddress ?? ''
   }
 
-  protected async accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv) {
+  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv): Response {
     const incoming = env.incoming as UpgradeRequest
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
@@ -136,7 +132,8 @@ class NodeRuntime extends Runtime<NodeEnv> {
       return new Response(null, { status: 400 })
     }
     pendingOn.set(raw, { runtime: this, socket })
-    raw.once('close', onRawClose)
+    // on, not once: no wrapper per upgrade; #wire removes it, and a closed socket emits no more.
+    raw.on('close', onRawClose)
     return new Response(null, { headers })
   }
 
@@ -167,10 +164,14 @@ class NodeRuntime extends Runtime<NodeEnv> {
     }
     // A client that hung up while the app answered: onRawClose has settled the socket.
     if (socket.destroyed) return
-    this.wss.handleUpgrade(incoming, socket, head, (ws) => {
-      socket.off('error', ignoreError)
-      this.wss.emit('connection', ws, incoming)
-    })
+    this.wss.handleUpgrade(incoming, socket, head, this.#upgraded)
+  }
+
+  /** ws completed a handshake: runs synchronously inside it, before any frame can be read. One function for every upgrade. */
+  readonly #upgraded = (ws: WebSocket, request: UpgradeRequest): void => {
+    request.socket.off('error', ignoreError)
+    const socket = request[socketFor]
+    if (socket) this.#wire(socket, ws)
   }
 
   #wire(socket: ServerSocket<any>, ws: WebSocket): void {
@@ -179,9 +180,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
       raw.off('close', onRawClose)
       pendingOn.delete(raw)
     }
-    const own = ws as OwnedWebSocket
-    own[wiredTo] = { runtime: this, socket }
-    for (const [event, listener] of OWN_LISTENERS) ws.on(event, listener)
+    ;(ws as OwnedWebSocket)[wiredTo] = { runtime: this, socket }
     this.open(socket, new NodeTransport(ws))
   }
 
@@ -263,11 +262,41 @@ const failure = Symbol('portsocket.failure')
 // Beside the TCP socket, not on it: deleting a property from a net.Socket turns it into
 // a dictionary-mode object, measured at about 1.6 KiB more heap per open connection.
 const pendingOn = new WeakMap<RawSocket, Wiring>()
-type OwnedWebSocket = WebSocket & { [wiredTo]?: Wiring; [failure]?: Error }
+
+/**
+ * ws's WebSocket with the events of a wired socket handed straight to the core: no
+ * listeners per connection (four put every WebSocket's listener table in dictionary
+ * mode, about 100 bytes more than raw ws's three) and no on() calls per open. Events
+ * of a socket not wired yet, and all others, go to ws's own emit.
+ */
+class OwnedWebSocket extends WebSocket {
+  declare [wiredTo]?: Wiring
+  declare [failure]?: Error
+  override emit(event: string | symbol, a?: any, b?: any): boolean {
+    if (this[wiredTo] !== undefined) {
+      switch (event) {
+        case 'message':
+          onMessage.call(this, a, b)
+          return true
+        case 'pong':
+          onPong.call(this)
+          return true
+        case 'error':
+          onError.call(this, a)
+          return true
+        case 'close':
+          onClose.call(this, a, b)
+          return true
+      }
+    }
+    // ws passes at most two arguments with any event.
+    return arguments.length <= 1 ? super.emit(event) : arguments.length === 2 ? super.emit(event, a) : super.emit(event, a, b)
+  }
+}
 type RawSocket = IncomingMessage['socket']
 
-// One set of listeners shared by every socket (ws calls them with the WebSocket as
-// `this`, which carries its ServerSocket): no closures per connection.
+// The handlers of a wired socket's events, shared by every socket (OwnedWebSocket.emit
+// calls them with the WebSocket as `this`, which carries its ServerSocket): no closures per connection.
 function onMessage(this: OwnedWebSocket, data: Buffer, isBinary: boolean): void {
   const { runtime, socket } = this[wiredTo]!
   runtime.received(socket, isBinary ? data : data.toString())
@@ -295,12 +324,6 @@ function onRawClose(this: RawSocket): void {
   pendingOn.delete(this)
   if (pending && pending.socket.readyState === ReadyState.CONNECTING) pending.runtime.detached(pending.socket, 1006, 'upgrade failed')
 }
-const OWN_LISTENERS: [string, (...args: any[]) => void][] = [
-  ['message', onMessage],
-  ['pong', onPong],
-  ['error', onError],
-  ['close', onClose],
-]
 
 /** The close code ws sent for an error (its `kStatusCode`, a symbol it does not export), if any. */
 function statusCodeOf(error: Error): number | undefined {
