@@ -47,8 +47,13 @@ function corkForTick(ws: WebSocket): void {
   if (corked.size === 1) process.nextTick(uncorkAll)
 }
 
+/** A wired socket's transport; the WebSocket points back to it for its events (one object per connection, not two). */
 class NodeTransport implements Transport {
-  constructor(readonly ws: WebSocket) {}
+  constructor(
+    readonly ws: WebSocket,
+    readonly runtime: NodeRuntime,
+    readonly socket: ServerSocket<any>,
+  ) {}
   sendPrepared(prepared: unknown): void {
     const { frames, payload } = prepared as Framed
     corkForTick(this.ws)
@@ -180,8 +185,9 @@ class NodeRuntime extends Runtime<NodeEnv> {
       raw.off('close', onRawClose)
       pendingOn.delete(raw)
     }
-    ;(ws as OwnedWebSocket)[wiredTo] = { runtime: this, socket }
-    this.open(socket, new NodeTransport(ws))
+    const transport = new NodeTransport(ws, this, socket)
+    ;(ws as OwnedWebSocket)[wiredTo] = transport
+    this.open(socket, transport)
   }
 
   /** Answers an upgrade the app refused with its full response, body included. */
@@ -270,7 +276,7 @@ const pendingOn = new WeakMap<RawSocket, Wiring>()
  * of a socket not wired yet, and all others, go to ws's own emit.
  */
 class OwnedWebSocket extends WebSocket {
-  declare [wiredTo]?: Wiring
+  declare [wiredTo]?: NodeTransport
   declare [failure]?: Error
   override emit(event: string | symbol, a?: any, b?: any): boolean {
     if (this[wiredTo] !== undefined) {
