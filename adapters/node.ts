@@ -2,7 +2,7 @@ import { createServer, ServerResponse, type IncomingMessage } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { createAdaptorServer } from '@hono/node-server'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocket, WebSocketServer } from 'ws'
 import * as wsModule from 'ws'
 import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
@@ -10,7 +10,8 @@ type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
 
 const chosenProtocol = Symbol('portsocket.protocol')
 const socketFor = Symbol('portsocket.socket')
-type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any> }
+const headersFor = Symbol('portsocket.headers')
+type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any>; [headersFor]?: Headers }
 
 /** A payload framed once for a whole fan-out. */
 interface Framed {
@@ -46,8 +47,13 @@ function corkForTick(ws: WebSocket): void {
   if (corked.size === 1) process.nextTick(uncorkAll)
 }
 
+/** A wired socket's transport; the WebSocket points back to it for its events (one object per connection, not two). */
 class NodeTransport implements Transport {
-  constructor(readonly ws: WebSocket) {}
+  constructor(
+    readonly ws: WebSocket,
+    readonly runtime: NodeRuntime,
+    readonly socket: ServerSocket<any>,
+  ) {}
   sendPrepared(prepared: unknown): void {
     const { frames, payload } = prepared as Framed
     corkForTick(this.ws)
@@ -95,14 +101,14 @@ class NodeRuntime extends Runtime<NodeEnv> {
       clientTracking: false,
       perMessageDeflate,
       maxPayload,
+      WebSocket: OwnedWebSocket,
       // ws would echo the client's first offer; only the core's choice may go back.
       handleProtocols: (_offered, request: UpgradeRequest) => request[chosenProtocol] ?? false,
     })
-    // Runs synchronously inside the handshake, before any frame can be read.
-    this.wss.on('connection', (ws, request: UpgradeRequest) => {
-      const socket = request[socketFor]
-      if (socket) this.#wire(socket, ws)
-    })
+    // Headers the app's middleware set on the accepting response go on the 101, as with
+    // @hono/node-server; ws writes its own handshake headers. One listener for every
+    // handshake ('headers' fires synchronously inside it), no closure per upgrade.
+    this.wss.on('headers', addAcceptedHeaders)
   }
 
   /** Frames a fan-out payload once: unmasked, final, text or binary. */
@@ -117,10 +123,11 @@ class NodeRuntime extends Runtime<NodeEnv> {
     return env.incoming.socket.remoteAddress ?? ''
   }
 
-  protected async accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv) {
+  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv): Response {
     const incoming = env.incoming as UpgradeRequest
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
+    incoming[headersFor] = headers
     // ws may still refuse the handshake, or the client may hang up while the app was
     // answering, and ws then never emits 'connection': the ServerSocket settles when the
     // network socket closes, or at once if it already has.
@@ -130,7 +137,8 @@ class NodeRuntime extends Runtime<NodeEnv> {
       return new Response(null, { status: 400 })
     }
     pendingOn.set(raw, { runtime: this, socket })
-    raw.once('close', onRawClose)
+    // on, not once: no wrapper per upgrade; #wire removes it, and a closed socket emits no more.
+    raw.on('close', onRawClose)
     return new Response(null, { headers })
   }
 
@@ -161,22 +169,14 @@ class NodeRuntime extends Runtime<NodeEnv> {
     }
     // A client that hung up while the app answered: onRawClose has settled the socket.
     if (socket.destroyed) return
-    // Headers the app's middleware set on the accepting response go on the 101, as with
-    // @hono/node-server; ws writes its own handshake headers. 'headers' fires synchronously.
-    const addHeaders = (lines: string[]) => {
-      response!.headers.forEach((value, key) => {
-        if (!HANDSHAKE_HEADERS.has(key)) lines.push(`${key}: ${value}`)
-      })
-    }
-    this.wss.on('headers', addHeaders)
-    try {
-      this.wss.handleUpgrade(incoming, socket, head, (ws) => {
-        socket.off('error', ignoreError)
-        this.wss.emit('connection', ws, incoming)
-      })
-    } finally {
-      this.wss.off('headers', addHeaders)
-    }
+    this.wss.handleUpgrade(incoming, socket, head, this.#upgraded)
+  }
+
+  /** ws completed a handshake: runs synchronously inside it, before any frame can be read. One function for every upgrade. */
+  readonly #upgraded = (ws: WebSocket, request: UpgradeRequest): void => {
+    request.socket.off('error', ignoreError)
+    const socket = request[socketFor]
+    if (socket) this.#wire(socket, ws)
   }
 
   #wire(socket: ServerSocket<any>, ws: WebSocket): void {
@@ -185,10 +185,9 @@ class NodeRuntime extends Runtime<NodeEnv> {
       raw.off('close', onRawClose)
       pendingOn.delete(raw)
     }
-    const own = ws as OwnedWebSocket
-    own[wiredTo] = { runtime: this, socket }
-    for (const [event, listener] of OWN_LISTENERS) ws.on(event, listener)
-    this.open(socket, new NodeTransport(ws))
+    const transport = new NodeTransport(ws, this, socket)
+    ;(ws as OwnedWebSocket)[wiredTo] = transport
+    this.open(socket, transport)
   }
 
   /** Answers an upgrade the app refused with its full response, body included. */
@@ -269,11 +268,41 @@ const failure = Symbol('portsocket.failure')
 // Beside the TCP socket, not on it: deleting a property from a net.Socket turns it into
 // a dictionary-mode object, measured at about 1.6 KiB more heap per open connection.
 const pendingOn = new WeakMap<RawSocket, Wiring>()
-type OwnedWebSocket = WebSocket & { [wiredTo]?: Wiring; [failure]?: Error }
+
+/**
+ * ws's WebSocket with the events of a wired socket handed straight to the core: no
+ * listeners per connection (four put every WebSocket's listener table in dictionary
+ * mode, about 100 bytes more than raw ws's three) and no on() calls per open. Events
+ * of a socket not wired yet, and all others, go to ws's own emit.
+ */
+class OwnedWebSocket extends WebSocket {
+  declare [wiredTo]?: NodeTransport
+  declare [failure]?: Error
+  override emit(event: string | symbol, a?: any, b?: any): boolean {
+    if (this[wiredTo] !== undefined) {
+      switch (event) {
+        case 'message':
+          onMessage.call(this, a, b)
+          return true
+        case 'pong':
+          onPong.call(this)
+          return true
+        case 'error':
+          onError.call(this, a)
+          return true
+        case 'close':
+          onClose.call(this, a, b)
+          return true
+      }
+    }
+    // ws passes at most two arguments with any event.
+    return arguments.length <= 1 ? super.emit(event) : arguments.length === 2 ? super.emit(event, a) : super.emit(event, a, b)
+  }
+}
 type RawSocket = IncomingMessage['socket']
 
-// One set of listeners shared by every socket (ws calls them with the WebSocket as
-// `this`, which carries its ServerSocket): no closures per connection.
+// The handlers of a wired socket's events, shared by every socket (OwnedWebSocket.emit
+// calls them with the WebSocket as `this`, which carries its ServerSocket): no closures per connection.
 function onMessage(this: OwnedWebSocket, data: Buffer, isBinary: boolean): void {
   const { runtime, socket } = this[wiredTo]!
   runtime.received(socket, isBinary ? data : data.toString())
@@ -301,12 +330,6 @@ function onRawClose(this: RawSocket): void {
   pendingOn.delete(this)
   if (pending && pending.socket.readyState === ReadyState.CONNECTING) pending.runtime.detached(pending.socket, 1006, 'upgrade failed')
 }
-const OWN_LISTENERS: [string, (...args: any[]) => void][] = [
-  ['message', onMessage],
-  ['pong', onPong],
-  ['error', onError],
-  ['close', onClose],
-]
 
 /** The close code ws sent for an error (its `kStatusCode`, a symbol it does not export), if any. */
 function statusCodeOf(error: Error): number | undefined {
@@ -324,6 +347,13 @@ function statusCodeOf(error: Error): number | undefined {
 
 function ignoreError(): void {}
 
+/** ws's 'headers' event: the accepting response's headers (those a 101 may carry) join ws's own. */
+function addAcceptedHeaders(lines: string[], request: UpgradeRequest): void {
+  request[headersFor]?.forEach((value, key) => {
+    if (!HANDSHAKE_HEADERS.has(key)) lines.push(`${key}: ${value}`)
+  })
+}
+
 /** Headers of the accepting response that ws writes itself or that a 101 must not carry. */
 const HANDSHAKE_HEADERS = new Set([
   'connection', 'content-length', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
@@ -340,21 +370,38 @@ function upgradeRequest(incoming: IncomingMessage): Request {
   const query = target.indexOf('?')
   const backslash = target.indexOf('\\')
   if (backslash !== -1 && (query === -1 || backslash < query)) throw new Error('backslash in request target')
-  let url: URL
+  let url: string | URL
   if (/^https?:\/\//i.test(target)) url = new URL(target)
   else {
     if (target[0] !== '/') throw new Error('request target is not origin-form')
     const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'
-    // The Host must be a host (and port) alone: nothing that moves the URL's parts.
-    const base = new URL(`${scheme}://${incoming.headers.host ?? 'localhost'}`)
-    if (base.username || base.password || base.pathname !== '/' || base.search || base.hash) throw new Error('invalid host header')
-    url = new URL(`${base.origin}${target}`)
+    const host = incoming.headers.host ?? 'localhost'
+    // A plain name or address and port cannot move the URL's parts: the Request parses it
+    // once (a host it cannot parse throws there, a 400 as below). Anything else is checked.
+    if (SIMPLE_HOST.test(host)) url = `${scheme}://${host}${target}`
+    else {
+      // The Host must be a host (and port) alone: nothing that moves the URL's parts.
+      const base = new URL(`${scheme}://${host}`)
+      if (base.username || base.password || base.pathname !== '/' || base.search || base.hash) throw new Error('invalid host header')
+      url = new URL(`${base.origin}${target}`)
+    }
   }
-  const headers = new Headers()
-  for (const [key, value] of Object.entries(incoming.headers)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) for (const item of value) headers.append(key, item)
-    else headers.append(key, value)
+  // Node's header object as it is (the Request copies it once), unless it holds a list
+  // (set-cookie): each of those values is a header line of its own.
+  const parsed = incoming.headers
+  let headers: Record<string, string> | [string, string][] = parsed as Record<string, string>
+  for (const key in parsed) {
+    if (typeof parsed[key] === 'string') continue
+    const lines: [string, string][] = []
+    for (const [name, value] of Object.entries(parsed)) {
+      if (Array.isArray(value)) for (const item of value) lines.push([name, item])
+      else if (value !== undefined) lines.push([name, value])
+    }
+    headers = lines
+    break
   }
   return new Request(url, { headers })
 }
+
+/** A Host of name or address characters and an optional port: nothing a URL parser reads as another part. */
+const SIMPLE_HOST = /^[a-z0-9.-]+(?::[0-9]{1,5})?$/i

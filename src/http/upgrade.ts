@@ -92,14 +92,18 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
   const socket = pending.get(request)
   if (!socket) return undefined
   pending.delete(request)
-  if (response.headers.get(UPGRADE_MARKER) !== socket.id) {
+  // One pass over the response's headers: the marker, and the rest for the 101 (less the
+  // body's), without a copy to delete from.
+  let marker: string | undefined
+  const headers = new Headers()
+  response.headers.forEach((value, key) => {
+    if (key === UPGRADE_MARKER) marker = value
+    else if (key !== 'content-type' && key !== 'content-length') headers.append(key, value)
+  })
+  if (marker !== socket.id) {
     connectionOf(socket).detached(1006, 'upgrade not completed')
     return undefined
   }
-  const headers = new Headers(response.headers)
-  headers.delete(UPGRADE_MARKER)
-  headers.delete('content-type')
-  headers.delete('content-length')
   if (socket.protocol) headers.set('sec-websocket-protocol', socket.protocol)
   return { socket, headers }
 }
