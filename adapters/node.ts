@@ -123,7 +123,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
     return env.incoming.socket.remoteAddress ?? ''
   }
 
-  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv): Response {
+  protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv): Response | undefined {
     const incoming = env.incoming as UpgradeRequest
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
@@ -139,7 +139,8 @@ class NodeRuntime extends Runtime<NodeEnv> {
     pendingOn.set(raw, { runtime: this, socket })
     // on, not once: no wrapper per upgrade; #wire removes it, and a closed socket emits no more.
     raw.on('close', onRawClose)
-    return new Response(null, { headers })
+    // Accepted: upgrade() completes the handshake (ws writes the 101), so no Response is made.
+    return undefined
   }
 
   /**
@@ -164,7 +165,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
     } catch (error) {
       console.error('portsocket: the app threw while handling an upgrade:', error)
     }
-    if (!response || !isAccepted(incoming)) {
+    if (!isAccepted(incoming)) {
       return this.reject(incoming, response ?? new Response('internal error', { status: 500 }))
     }
     // A client that hung up while the app answered: onRawClose has settled the socket.
