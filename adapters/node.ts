@@ -47,49 +47,6 @@ function corkForTick(ws: WebSocket): void {
   if (corked.size === 1) process.nextTick(uncorkAll)
 }
 
-/** A wired socket's transport; the WebSocket points back to it for its events (one object per connection, not two). */
-class NodeTransport implements Transport {
-  constructor(
-    readonly ws: WebSocket,
-    readonly runtime: NodeRuntime,
-    readonly socket: ServerSocket<any>,
-  ) {}
-  sendPrepared(prepared: unknown): void {
-    const { frames, payload } = prepared as Framed
-    corkForTick(this.ws)
-    // The same frame bytes go to every recipient (the approach engine.io takes): no
-    // per-socket encoding. Fall back to send() while ws has queued work of its own.
-    const sender = (this.ws as unknown as { _sender?: WsSender })._sender
-    if (sender && sender._state === 0 && this.ws.readyState === 1) sender.sendFrame(frames)
-    else this.ws.send(payload)
-  }
-  send(data: string | Uint8Array): void {
-    corkForTick(this.ws)
-    this.ws.send(data)
-  }
-  close(code: number, reason: string): void {
-    this.ws.close(code, reason)
-  }
-  terminate(): void {
-    this.ws.terminate()
-  }
-  ping(): void {
-    this.ws.ping()
-  }
-  pause(): void {
-    this.ws.pause()
-  }
-  resume(): void {
-    this.ws.resume()
-  }
-  get bufferedAmount(): number {
-    return this.ws.bufferedAmount
-  }
-  get extensions(): string {
-    return this.ws.extensions
-  }
-}
-
 class NodeRuntime extends Runtime<NodeEnv> {
   readonly name = 'node'
   readonly wss: WebSocketServer
@@ -186,9 +143,10 @@ class NodeRuntime extends Runtime<NodeEnv> {
       raw.off('close', onRawClose)
       pendingOn.delete(raw)
     }
-    const transport = new NodeTransport(ws, this, socket)
-    ;(ws as OwnedWebSocket)[wiredTo] = transport
-    this.open(socket, transport)
+    const owned = ws as OwnedWebSocket
+    owned[runtimeFor] = this
+    owned[wiredTo] = socket
+    this.open(socket, owned)
   }
 
   /** Answers an upgrade the app refused with its full response, body included. */
@@ -265,20 +223,41 @@ function isAccepted(incoming: UpgradeRequest): boolean {
 
 type Wiring = { runtime: NodeRuntime; socket: ServerSocket<any> }
 const wiredTo = Symbol('portsocket.wired')
+const runtimeFor = Symbol('portsocket.runtime')
 const failure = Symbol('portsocket.failure')
 // Beside the TCP socket, not on it: deleting a property from a net.Socket turns it into
 // a dictionary-mode object, measured at about 1.6 KiB more heap per open connection.
 const pendingOn = new WeakMap<RawSocket, Wiring>()
 
 /**
- * ws's WebSocket with the events of a wired socket handed straight to the core: no
- * listeners per connection (four put every WebSocket's listener table in dictionary
- * mode, about 100 bytes more than raw ws's three) and no on() calls per open. Events
- * of a socket not wired yet, and all others, go to ws's own emit.
+ * ws's WebSocket as the core's transport, with the events of a wired socket handed
+ * straight to the core: no listeners per connection (four put every WebSocket's listener
+ * table in dictionary mode, about 100 bytes more than raw ws's three), no on() calls per
+ * open, and no transport object beside it. Events of a socket not wired yet, and all
+ * others, go to ws's own emit. ws's close, terminate, ping, pause, resume,
+ * bufferedAmount and extensions are already the transport's; send is corked for the tick.
  */
-class OwnedWebSocket extends WebSocket {
-  declare [wiredTo]?: NodeTransport
-  declare [failure]?: Error
+class OwnedWebSocket extends WebSocket implements Transport {
+  /** The socket its events go to, once wired. */
+  [wiredTo]: ServerSocket<any> | undefined = undefined;
+  [runtimeFor]: NodeRuntime | undefined = undefined;
+  [failure]: Error | undefined = undefined
+
+  override send(data: string | Uint8Array): void {
+    corkForTick(this)
+    super.send(data)
+  }
+
+  sendPrepared(prepared: unknown): void {
+    const { frames, payload } = prepared as Framed
+    corkForTick(this)
+    // The same frame bytes go to every recipient (the approach engine.io takes): no
+    // per-socket encoding. Fall back to send() while ws has queued work of its own.
+    const sender = (this as unknown as { _sender?: WsSender })._sender
+    if (sender && sender._state === 0 && this.readyState === 1) sender.sendFrame(frames)
+    else super.send(payload)
+  }
+
   override emit(event: string | symbol, a?: any, b?: any): boolean {
     if (this[wiredTo] !== undefined) {
       switch (event) {
@@ -305,12 +284,10 @@ type RawSocket = IncomingMessage['socket']
 // The handlers of a wired socket's events, shared by every socket (OwnedWebSocket.emit
 // calls them with the WebSocket as `this`, which carries its ServerSocket): no closures per connection.
 function onMessage(this: OwnedWebSocket, data: Buffer, isBinary: boolean): void {
-  const { runtime, socket } = this[wiredTo]!
-  runtime.received(socket, isBinary ? data : data.toString())
+  this[runtimeFor]!.received(this[wiredTo]!, isBinary ? data : data.toString())
 }
 function onPong(this: OwnedWebSocket): void {
-  const { runtime, socket } = this[wiredTo]!
-  runtime.ponged(socket)
+  this[runtimeFor]!.ponged(this[wiredTo]!)
 }
 function onError(this: OwnedWebSocket, error: Error): void {
   // A protocol error or a message over maxPayload: ws sends the client a close frame
@@ -318,7 +295,8 @@ function onError(this: OwnedWebSocket, error: Error): void {
   this[failure] = error
 }
 function onClose(this: OwnedWebSocket, code: number, reason: Buffer): void {
-  const { runtime, socket } = this[wiredTo]!
+  const runtime = this[runtimeFor]!
+  const socket = this[wiredTo]!
   const error = this[failure]
   if (error) {
     // A write error (EPIPE) carries no status: the client saw no close frame, so 1006 stands.
