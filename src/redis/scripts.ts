@@ -231,46 +231,55 @@ end
 return {delivered, missing}
 `,
   /**
-   * ARGV: p, from, room, message, except... Members on other live instances, from the
-   * per-instance counts (O(instances + except), not O(members)); publishes when there are any.
+   * ARGV: p, from, then per frame (batch.ts): kind ('r' room, 'a' all), room ('' for all),
+   * frame, number of deliveries n, then n times (number of except ids, except ids...).
+   * Returns each delivery's count of recipients on other live instances: a room's from
+   * the per-instance counts (O(instances + except), not O(members)). A frame is published
+   * when any of its deliveries has recipients there.
    */
-  sendRoom: `
-local from, room = ARGV[2], ARGV[3]
-local count = 0
-local counts = redis.call('HGETALL', p .. ':count:' .. room)
-for i = 1, #counts, 2 do
-  if counts[i] ~= from and live(counts[i]) then count = count + tonumber(counts[i + 1]) end
-end
-local seen = {}
-for i = 5, #ARGV do
-  local id = ARGV[i]
-  if not seen[id] then
-    seen[id] = true
-    local iid = redis.call('HGET', p .. ':room:' .. room, id)
-    if iid and iid ~= from and live(iid) then count = count - 1 end
-  end
-end
-if count > 0 then redis.call('PUBLISH', p .. ':ch:room:' .. ARGV[3], ARGV[4]) end
-return count
-`,
-  /** ARGV: p, from, message, except... Connections on other live instances; publishes when there are any. */
-  sendAll: `
+  sendBatch: `
 local from = ARGV[2]
-local count = 0
-for _, iid in ipairs(redis.call('ZRANGEBYSCORE', p .. ':instances', now, '+inf')) do
-  if iid ~= from then count = count + redis.call('HLEN', p .. ':meta:' .. iid) end
-end
-local seen = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  if not seen[id] then
-    seen[id] = true
-    local iid = redis.call('HGET', p .. ':conns', id)
-    if iid and iid ~= from and live(iid) and redis.call('HEXISTS', p .. ':meta:' .. iid, id) == 1 then count = count - 1 end
+local out = {}
+local i = 3
+while i <= #ARGV do
+  local kind, room, message, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  i = i + 4
+  local base = 0
+  if kind == 'r' then
+    local counts = redis.call('HGETALL', p .. ':count:' .. room)
+    for j = 1, #counts, 2 do
+      if counts[j] ~= from and live(counts[j]) then base = base + tonumber(counts[j + 1]) end
+    end
+  else
+    for _, iid in ipairs(redis.call('ZRANGEBYSCORE', p .. ':instances', now, '+inf')) do
+      if iid ~= from then base = base + redis.call('HLEN', p .. ':meta:' .. iid) end
+    end
   end
+  local any = false
+  for _ = 1, n do
+    local count = base
+    local nx = tonumber(ARGV[i])
+    local seen = {}
+    for j = i + 1, i + nx do
+      local id = ARGV[j]
+      if not seen[id] then
+        seen[id] = true
+        if kind == 'r' then
+          local iid = redis.call('HGET', p .. ':room:' .. room, id)
+          if iid and iid ~= from and live(iid) then count = count - 1 end
+        else
+          local iid = redis.call('HGET', p .. ':conns', id)
+          if iid and iid ~= from and live(iid) and redis.call('HEXISTS', p .. ':meta:' .. iid, id) == 1 then count = count - 1 end
+        end
+      end
+    end
+    i = i + 1 + nx
+    out[#out + 1] = count
+    if count > 0 then any = true end
+  end
+  if any then redis.call('PUBLISH', kind == 'r' and (p .. ':ch:room:' .. room) or (p .. ':ch:all'), message) end
 end
-if count > 0 then redis.call('PUBLISH', p .. ':ch:all', ARGV[3]) end
-return count
+return out
 `,
 } as const
 

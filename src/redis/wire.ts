@@ -8,8 +8,8 @@ import type { Payload } from './local.ts'
 export interface Header {
   /** The sending instance ('' for the reaper's announcements, which every instance takes). */
   f: string
-  /** r: room, a: all, i: ids, u: update data, d: disconnect, p: probe. */
-  k: 'r' | 'a' | 'i' | 'u' | 'd' | 'p'
+  /** r: room, a: all, i: ids, u: update data, d: disconnect, p: probe, b: a batch of messages (see {@link frame}). */
+  k: 'r' | 'a' | 'i' | 'u' | 'd' | 'p' | 'b'
   /** 1 when the payload is base64 of binary data. */
   b?: 0 | 1
   room?: string
@@ -23,6 +23,30 @@ export interface Header {
   r?: string
   /** Probe sequence number. */
   n?: number
+  /** The lengths of a batch's messages (UTF-16 code units, which survive UTF-8 both ways). */
+  l?: number[]
+}
+
+/**
+ * Several encoded messages for one channel as one: a batch header with each message's
+ * length, then the messages back to back. One message goes as it is.
+ */
+export function frame(from: string, messages: readonly string[]): string {
+  if (messages.length === 1) return messages[0]!
+  return `${JSON.stringify({ f: from, k: 'b', l: messages.map((m) => m.length) })}\n${messages.join('')}`
+}
+
+/** The messages of a batch (the body after its header); [] when the lengths do not add up. */
+export function unframe(lengths: unknown, body: string): string[] {
+  if (!Array.isArray(lengths)) return []
+  const out: string[] = []
+  let at = 0
+  for (const length of lengths) {
+    if (!Number.isInteger(length) || length < 0 || at + length > body.length) return []
+    out.push(body.slice(at, at + length))
+    at += length
+  }
+  return at === body.length ? out : []
 }
 
 export function encode(header: Header, payload: Payload | ''): string {
