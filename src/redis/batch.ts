@@ -2,26 +2,26 @@
  * The room and `all` deliveries of one turn of the event loop, sent to Redis as one
  * script call (`sendBatch`) instead of one call each. Under load an instance handles
  * many messages per turn (every socket that had data), and one round trip for all of
- * them costs a fraction of one per message, on this instance, on Redis, and on every
- * instance that receives them (one pub/sub message per run of a channel, not per send).
+ * them costs a fraction of one per message, on this instance and on Redis; each run of
+ * deliveries to one channel is one pub/sub message with one header (wire.ts), so every
+ * instance that receives it parses one header, not one per delivery.
  */
-import { frame } from './wire.ts'
+import type { Delivered } from '../index.ts'
+import { batch, type Header, type Part } from './wire.ts'
 
-/** A delivery waiting for the next flush: where it goes and what the other instances get. */
-export interface Outgoing {
+/** A delivery waiting for the next flush. */
+interface Queued extends Part {
   /** `r`: a room's channel; `a`: the channel every instance hears. */
   kind: 'r' | 'a'
   /** The room ('' for `a`). */
   room: string
-  /** The encoded message (wire.ts), as one delivery would publish it. */
-  message: string
-  /** Ids left out (to subtract those on other instances from the count). */
-  except: readonly string[]
-}
-
-interface Queued extends Outgoing {
-  resolve(count: number): void
-  reject(error: unknown): void
+  /** 1 when `text` is base64 of binary data. */
+  binary: 0 | 1
+  /** The local part of the delivery, already under way, and what it delivered once done. */
+  local: Promise<Delivered>
+  here?: Delivered
+  resolve: (delivered: Delivered) => void
+  reject: (error: unknown) => void
 }
 
 /** Runs `sendBatch` with these arguments (after the prefix and instance id). */
@@ -38,16 +38,28 @@ export class SendBatch {
   constructor(
     readonly instanceId: string,
     readonly runner: BatchRunner,
+    /** Turns a failure into what the caller gets, given what was delivered locally. */
+    readonly failure: (error: unknown, delivered: Delivered) => unknown,
   ) {}
 
-  /** Queues a delivery; resolves with the recipients on other live instances once its batch went out. */
-  add(outgoing: Outgoing): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      this.#queue.push({ ...outgoing, resolve, reject })
-      if (this.#scheduled) return
+  /**
+   * Queues a delivery whose local part is `local`; resolves with the local count plus the
+   * recipients on other live instances, once its batch went out.
+   */
+  add(kind: 'r' | 'a', room: string, text: string, binary: 0 | 1, except: readonly string[], local: Promise<Delivered>): Promise<Delivered> {
+    const item = { kind, room, text, binary, except, local } as Queued
+    const done = new Promise<Delivered>((resolve, reject) => {
+      item.resolve = resolve
+      item.reject = reject
+    })
+    // Handled at once (a local failure rejects the send now), and remembered for the reply.
+    local.then((here) => void (item.here = here), item.reject)
+    this.#queue.push(item)
+    if (!this.#scheduled) {
       this.#scheduled = true
       later(() => this.flush())
-    })
+    }
+    return done
   }
 
   /**
@@ -60,15 +72,28 @@ export class SendBatch {
     if (!queue.length) return
     this.#queue = []
     const args: string[] = []
-    // One frame per run of consecutive deliveries to one channel: order is kept, since
-    // one subscriber connection hears its channels' messages in the order they were published.
+    /** Per frame: where its deliveries start in the queue. */
+    const starts: number[] = []
+    // One frame per run of consecutive deliveries to one channel (and of one kind of
+    // payload): order is kept, since one subscriber connection hears its channels'
+    // messages in the order they were published.
     for (let start = 0; start < queue.length; ) {
-      const { kind, room } = queue[start]!
+      const { kind, room, binary } = queue[start]!
       let end = start + 1
-      while (end < queue.length && queue[end]!.kind === kind && queue[end]!.room === room) end++
+      while (end < queue.length && queue[end]!.kind === kind && queue[end]!.room === room && queue[end]!.binary === binary) end++
       const run = queue.slice(start, end)
-      args.push(kind, room, frame(this.instanceId, run.map((q) => q.message)), String(run.length))
-      for (const q of run) args.push(String(q.except.length), ...q.except)
+      const header: Header = kind === 'r' ? { f: this.instanceId, k: 'r', room } : { f: this.instanceId, k: 'a' }
+      if (binary) header.b = 1
+      const excepted: string[] = []
+      let listed = 0
+      for (let i = 0; i < run.length; i++) {
+        const except = run[i]!.except
+        if (!except.length) continue
+        listed++
+        excepted.push(String(i + 1), String(except.length), ...except)
+      }
+      args.push(kind, room, batch(header, run), String(run.length), String(listed), ...excepted)
+      starts.push(start)
       start = end
     }
     let sent: Promise<unknown>
@@ -78,13 +103,34 @@ export class SendBatch {
       sent = Promise.reject(error)
     }
     sent.then(
-      (reply) => {
-        const counts = Array.isArray(reply) ? reply : []
-        queue.forEach((q, i) => q.resolve(Number(counts[i] ?? 0)))
-      },
+      (reply) => settle(queue, starts, Array.isArray(reply) ? reply : []),
       (error) => {
-        for (const q of queue) q.reject(error)
+        for (const q of queue) finish(q, (here) => q.reject(this.failure(error, here)))
       },
     )
   }
+}
+
+/** Resolves each delivery from the reply: per frame, the count of its deliveries, then (index, count) of those with ids left out. */
+function settle(queue: Queued[], starts: number[], reply: unknown[]): void {
+  let at = 0
+  for (let f = 0; f < starts.length; f++) {
+    const start = starts[f]!
+    const end = starts[f + 1] ?? queue.length
+    const base = Number(reply[at++] ?? 0)
+    const listed = Number(reply[at++] ?? 0)
+    const counts = new Map<number, number>()
+    for (let i = 0; i < listed; i++) counts.set(Number(reply[at++]), Number(reply[at++] ?? 0))
+    for (let i = start; i < end; i++) {
+      const q = queue[i]!
+      const count = counts.get(i - start + 1) ?? base
+      finish(q, (here) => q.resolve({ delivered: here.delivered + count, missing: [] }))
+    }
+  }
+}
+
+/** Runs `then` with the delivery's local count (known by now, unless the local part is slower than Redis). */
+function finish(q: Queued, then: (here: Delivered) => void): void {
+  if (q.here) then(q.here)
+  else void q.local.then(then, () => {})
 }

@@ -9,7 +9,7 @@ import { connectionInfo } from '../delivery/hub.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
-import { decode, encode, payloadText, unframe, type Header } from './wire.ts'
+import { decode, encode, payloadText, type Header } from './wire.ts'
 
 /** Options of {@link RedisHub}. */
 export interface RedisHubOptions {
@@ -88,7 +88,7 @@ export class RedisHub implements Hub {
     if (!prefix) throw new RangeError('RedisHub: prefix must not be empty')
     this.#keys = keys(prefix)
     this.#scripts = new Scripts(prefix)
-    this.#batch = new SendBatch(this.instanceId, (args) => this.#sendBatch(args))
+    this.#batch = new SendBatch(this.instanceId, (args) => this.#sendBatch(args), unavailable)
     this.#onError = options.onError ?? ((error) => this.#logOnce(error))
     this.#local = new MemoryHub()
     this.#started = new Promise((resolve) => (this.#markStarted = resolve))
@@ -193,30 +193,45 @@ export class RedisHub implements Hub {
    * together, as one call, right after that turn's I/O; each resolves once that call
    * answered, with its own count.
    */
-  async send(to: Recipients, data: SendData): Promise<Delivered> {
-    const payload = toPayload(data)
-    // The remote part is handed over first, before any await, so Redis gets the sends
-    // in the order they were made, whatever each one's local part costs.
-    if ('ids' in to) {
-      const local: string[] = []
-      const remote: string[] = []
-      for (const id of new Set(idList(to.ids))) (this.#sockets.has(id) ? local : remote).push(id)
-      const far = remote.length ? attempt(() => this.#sendIds(remote, payload)) : undefined
-      const here = local.length ? await this.#local.send({ ids: local }, payload) : { delivered: 0, missing: [] }
-      if (!far) return here
-      const reply = (await finish(far, here)) as [unknown, unknown]
-      const missing = Array.isArray(reply?.[1]) ? (reply[1] as unknown[]).map(String) : remote
-      return { delivered: here.delivered + Number(reply?.[0] ?? 0), missing }
+  send(to: Recipients, data: SendData): Promise<Delivered> {
+    try {
+      return this.#send(to, data)
+    } catch (error) {
+      return Promise.reject(error)
     }
-    const except = [...idList(to.except)]
+  }
+
+  #send(to: Recipients, data: SendData): Promise<Delivered> {
+    const payload = toPayload(data)
+    if ('ids' in to) return this.#sendToIds(idList(to.ids), payload)
+    // Not async, and no promise beyond the one returned: under load this runs for every
+    // message, and what it allocates lives until the batch's reply.
+    const except = to.except === undefined ? NO_IDS : [...idList(to.except)]
     const room = 'room' in to ? to.room : undefined
-    const far = attempt(() => {
-      this.#check()
-      const message = encode(room === undefined ? { f: this.instanceId, k: 'a', x: except } : { f: this.instanceId, k: 'r', room, x: except }, payload)
-      return this.#batch.add({ kind: room === undefined ? 'a' : 'r', room: room ?? '', message, except })
-    })
-    const here = await this.#local.send({ ...to, except: this.#localOnly(except) }, payload)
-    return { delivered: here.delivered + (await finish(far, here)), missing: [] }
+    // The remote part is queued first: Redis gets the sends in the order they were made.
+    const usable = !this.#closed && this.#redis.ready
+    const text = usable ? (typeof payload === 'string' ? payload : payloadText(payload).text) : ''
+    const local = this.#local.send(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
+    if (!usable) {
+      return local.then((here) => {
+        this.#check(here)
+        return here
+      })
+    }
+    return this.#batch.add(room === undefined ? 'a' : 'r', room ?? '', text, typeof payload === 'string' ? 0 : 1, except, local)
+  }
+
+  async #sendToIds(ids: readonly string[], payload: Payload): Promise<Delivered> {
+    const local: string[] = []
+    const remote: string[] = []
+    for (const id of new Set(ids)) (this.#sockets.has(id) ? local : remote).push(id)
+    // The remote part is handed over first, before any await (see send).
+    const far = remote.length ? attempt(() => this.#sendIds(remote, payload)) : undefined
+    const here = local.length ? await this.#local.send({ ids: local }, payload) : { delivered: 0, missing: [] }
+    if (!far) return here
+    const reply = (await finish(far, here)) as [unknown, unknown]
+    const missing = Array.isArray(reply?.[1]) ? (reply[1] as unknown[]).map(String) : remote
+    return { delivered: here.delivered + Number(reply?.[0] ?? 0), missing }
   }
 
   // ---- registry -----------------------------------------------------------------------
@@ -435,31 +450,23 @@ export class RedisHub implements Hub {
   #received(_channel: string, message: string): void {
     const decoded = decode(message)
     if (!decoded) return
-    const { header, payload } = decoded
-    if (header.k === 'b') {
-      if (header.f === this.instanceId || typeof payload !== 'string') return
-      // Applied in order; each message of a batch is handled as if it came alone.
-      for (const part of unframe(header.l, payload)) {
-        const inner = decode(part)
-        if (inner && inner.header.k !== 'b' && inner.header.k !== 'p') this.#apply(inner.header, inner.payload).catch((error) => this.#report(error))
-      }
-      return
-    }
+    const { header, parts } = decoded
     if (header.k === 'p') {
       if (header.f === this.instanceId && typeof header.n === 'number') this.#probe.heard(header.n)
       return
     }
     if (header.f === this.instanceId) return
-    this.#apply(header, payload).catch((error) => this.#report(error))
+    // A batch's parts in order, each handled as if it came alone.
+    for (const { payload, except } of parts) this.#apply(header, payload, except).catch((error) => this.#report(error))
   }
 
-  async #apply(header: Header, payload: Payload): Promise<void> {
+  async #apply(header: Header, payload: Payload, except: readonly string[]): Promise<void> {
     switch (header.k) {
       case 'r':
-        if (typeof header.room === 'string') await this.#local.send({ room: header.room, except: this.#localOnly(header.x) }, payload)
+        if (typeof header.room === 'string') await this.#local.send({ room: header.room, except: this.#localOnly(except) }, payload)
         return
       case 'a':
-        await this.#local.send({ all: true, except: this.#localOnly(header.x) }, payload)
+        await this.#local.send({ all: true, except: this.#localOnly(except) }, payload)
         return
       case 'i':
         if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#sockets.has(id)) }, payload)
@@ -537,5 +544,7 @@ function checkClose(code: number, reason: string): void {
   if (!Number.isInteger(code) || !sendable) throw new RangeError(`close code ${code} cannot be sent`)
   if (new TextEncoder().encode(reason).length > 123) throw new RangeError('close reason is longer than 123 bytes')
 }
+
+const NO_IDS: readonly string[] = []
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -232,18 +232,19 @@ return {delivered, missing}
 `,
   /**
    * ARGV: p, from, then per frame (batch.ts): kind ('r' room, 'a' all), room ('' for all),
-   * frame, number of deliveries n, then n times (number of except ids, except ids...).
-   * Returns each delivery's count of recipients on other live instances: a room's from
-   * the per-instance counts (O(instances + except), not O(members)). A frame is published
-   * when any of its deliveries has recipients there.
+   * frame, number of deliveries n, number k of those with ids left out, then k times
+   * (index in the frame from 1, number of ids, ids...). Returns per frame: the count of
+   * recipients on other live instances, k, then k times (index, count). A room's count
+   * comes from the per-instance counts (O(instances + except), not O(members)). A frame
+   * is published when any of its deliveries has recipients there.
    */
   sendBatch: `
 local from = ARGV[2]
 local out = {}
 local i = 3
 while i <= #ARGV do
-  local kind, room, message, n = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  i = i + 4
+  local kind, room, message, n, k = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  i = i + 5
   local base = 0
   if kind == 'r' then
     local counts = redis.call('HGETALL', p .. ':count:' .. room)
@@ -255,12 +256,14 @@ while i <= #ARGV do
       if iid ~= from then base = base + redis.call('HLEN', p .. ':meta:' .. iid) end
     end
   end
-  local any = false
-  for _ = 1, n do
+  out[#out + 1] = base
+  out[#out + 1] = k
+  local any = base > 0 and k < n
+  for _ = 1, k do
+    local index, nx = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
     local count = base
-    local nx = tonumber(ARGV[i])
     local seen = {}
-    for j = i + 1, i + nx do
+    for j = i + 2, i + 1 + nx do
       local id = ARGV[j]
       if not seen[id] then
         seen[id] = true
@@ -273,7 +276,8 @@ while i <= #ARGV do
         end
       end
     end
-    i = i + 1 + nx
+    i = i + 2 + nx
+    out[#out + 1] = index
     out[#out + 1] = count
     if count > 0 then any = true end
   end
