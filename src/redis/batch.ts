@@ -82,7 +82,7 @@ export class SendBatch {
       let end = start + 1
       while (end < queue.length && queue[end]!.kind === kind && queue[end]!.room === room && queue[end]!.binary === binary) end++
       const run = queue.slice(start, end)
-      const header: Header = kind === 'r' ? { f: this.instanceId, k: 'r', room } : { f: this.instanceId, k: 'a' }
+      const header: Header & { k: 'r' | 'a' } = kind === 'r' ? { f: this.instanceId, k: 'r', room } : { f: this.instanceId, k: 'a' }
       if (binary) header.b = 1
       const excepted: string[] = []
       let listed = 0

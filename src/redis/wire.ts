@@ -4,12 +4,16 @@ import type { Payload } from './local.ts'
  * One message between instances: a one-line JSON header, a newline, then the payload
  * as it goes to the sockets (base64 when binary, so the channel carries text only).
  * The payload is not escaped into the header: a text payload crosses Redis unchanged.
+ * A batch (kinds rb, ab) carries several payloads back to back after one header.
  */
 export interface Header {
   /** The sending instance ('' for the reaper's announcements, which every instance takes). */
   f: string
-  /** r: room, a: all, i: ids, u: update data, d: disconnect, p: probe. */
-  k: 'r' | 'a' | 'i' | 'u' | 'd' | 'p'
+  /**
+   * r: room, a: all, i: ids, u: update data, d: disconnect, p: probe; rb, ab: a batch to a
+   * room, to all (a kind of its own, which an earlier version ignores rather than misreads).
+   */
+  k: 'r' | 'a' | 'i' | 'u' | 'd' | 'p' | 'rb' | 'ab'
   /** 1 when the payload is base64 of binary data. */
   b?: 0 | 1
   room?: string
@@ -42,7 +46,7 @@ export interface Part {
  * Deliveries of one kind to one channel, with one header: one message as it would go
  * alone, several as a batch (see {@link Header.l}), so a receiver parses one header for all.
  */
-export function batch(header: Header, parts: readonly Part[]): string {
+export function batch(header: Header & { k: 'r' | 'a' }, parts: readonly Part[]): string {
   if (parts.length === 1) return `${JSON.stringify({ ...header, x: parts[0]!.except })}\n${parts[0]!.text}`
   const l = new Array<number>(parts.length)
   let texts = ''
@@ -53,7 +57,8 @@ export function batch(header: Header, parts: readonly Part[]): string {
     texts += part.text
     if (part.except.length) excepts = true
   }
-  const full: Header = excepts ? { ...header, l, xs: parts.map((part) => [...part.except]) } : { ...header, l }
+  const k = header.k === 'r' ? 'rb' : 'ab'
+  const full: Header = excepts ? { ...header, k, l, xs: parts.map((part) => [...part.except]) } : { ...header, k, l }
   return `${JSON.stringify(full)}\n${texts}`
 }
 
@@ -73,10 +78,13 @@ export function decode(message: string): { header: Header; parts: { payload: Pay
   if (!header || typeof header !== 'object' || typeof header.k !== 'string') return undefined
   const binary = header.b === 1
   const lengths = header.l
-  if (!Array.isArray(lengths)) {
+  if (header.k !== 'rb' && header.k !== 'ab') {
     const body = message.slice(cut + 1)
     return { header, parts: [{ payload: binary ? fromBase64(body) : body, except: Array.isArray(header.x) ? header.x : [] }] }
   }
+  if (!Array.isArray(lengths)) return undefined
+  // Each part is handled as one message of the plain kind.
+  header.k = header.k === 'rb' ? 'r' : 'a'
   const parts: { payload: Payload; except: readonly string[] }[] = []
   const xs = Array.isArray(header.xs) ? header.xs : undefined
   let at = cut + 1
