@@ -456,18 +456,23 @@ export class RedisHub implements Hub {
       return
     }
     if (header.f === this.instanceId) return
-    // A batch's parts in order, each handled as if it came alone.
-    for (const { payload, except } of parts) this.#apply(header, payload, except).catch((error) => this.#report(error))
+    const report = (error: unknown) => this.#report(error)
+    if (header.k === 'r' || header.k === 'a') {
+      // The hot path (every delivery to a room or to all): straight to the local hub, a
+      // batch's parts in order, each as if it came alone.
+      if (header.k === 'r' && typeof header.room !== 'string') return
+      const to: Recipients = header.k === 'r' ? { room: header.room! } : { all: true }
+      for (const { payload, except } of parts) {
+        this.#local.send(except.length ? { ...to, except: this.#localOnly(except) } : to, payload).catch(report)
+      }
+      return
+    }
+    for (const { payload } of parts) this.#apply(header, payload).catch(report)
   }
 
-  async #apply(header: Header, payload: Payload, except: readonly string[]): Promise<void> {
+  /** A message of any other kind (to ids, update, disconnect). */
+  async #apply(header: Header, payload: Payload): Promise<void> {
     switch (header.k) {
-      case 'r':
-        if (typeof header.room === 'string') await this.#local.send({ room: header.room, except: this.#localOnly(except) }, payload)
-        return
-      case 'a':
-        await this.#local.send({ all: true, except: this.#localOnly(except) }, payload)
-        return
       case 'i':
         if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#sockets.has(id)) }, payload)
         return
