@@ -6,6 +6,7 @@ import { leaseTiming, Probe, type LeaseTiming } from './lease.ts'
 import { idList, presenceOf, toPayload, type Payload } from './local.ts'
 import { dataOf, metaOf, parseEntries } from './registry.ts'
 import { connectionInfo } from '../delivery/hub.ts'
+import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
 import { decode, encode, payloadText, type Header } from './wire.ts'
@@ -62,6 +63,7 @@ export class RedisHub implements Hub {
   readonly #redis: Connection
   readonly #subs: Subscriptions
   readonly #scripts: Scripts
+  readonly #batch: SendBatch
   readonly #keys: Keys
   readonly #lease: LeaseTiming
   readonly #timeout: number
@@ -86,6 +88,7 @@ export class RedisHub implements Hub {
     if (!prefix) throw new RangeError('RedisHub: prefix must not be empty')
     this.#keys = keys(prefix)
     this.#scripts = new Scripts(prefix)
+    this.#batch = new SendBatch(this.instanceId, (args) => this.#sendBatch(args), unavailable)
     this.#onError = options.onError ?? ((error) => this.#logOnce(error))
     this.#local = new MemoryHub()
     this.#started = new Promise((resolve) => (this.#markStarted = resolve))
@@ -185,30 +188,50 @@ export class RedisHub implements Hub {
    * through Redis. `delivered` counts local sockets written to plus the recipients the
    * registry holds on other live instances (see the README). Rejects with
    * {@link HubUnavailableError} when Redis cannot be reached; local sockets got it by then.
+   *
+   * Deliveries to a room or to everyone made in one turn of the event loop go to Redis
+   * together, as one call, right after that turn's I/O; each resolves once that call
+   * answered, with its own count.
    */
-  async send(to: Recipients, data: SendData): Promise<Delivered> {
+  send(to: Recipients, data: SendData): Promise<Delivered> {
+    try {
+      return this.#send(to, data)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #send(to: Recipients, data: SendData): Promise<Delivered> {
     const payload = toPayload(data)
-    if ('ids' in to) {
-      const local: string[] = []
-      const remote: string[] = []
-      for (const id of new Set(idList(to.ids))) (this.#sockets.has(id) ? local : remote).push(id)
-      const here = local.length ? await this.#local.send({ ids: local }, payload) : { delivered: 0, missing: [] }
-      if (!remote.length) return here
-      const { text, binary } = payloadText(payload)
-      const reply = (await this.#call('sendIds', [this.instanceId, String(binary), text, ...remote], here)) as [unknown, unknown]
-      const missing = Array.isArray(reply?.[1]) ? (reply[1] as unknown[]).map(String) : remote
-      return { delivered: here.delivered + Number(reply?.[0] ?? 0), missing }
+    if ('ids' in to) return this.#sendToIds(idList(to.ids), payload)
+    // Not async, and no promise beyond the one returned: under load this runs for every
+    // message, and what it allocates lives until the batch's reply.
+    const except = to.except === undefined ? NO_IDS : [...idList(to.except)]
+    const room = 'room' in to ? to.room : undefined
+    // The remote part is queued first: Redis gets the sends in the order they were made.
+    const usable = !this.#closed && this.#redis.ready
+    const text = usable ? (typeof payload === 'string' ? payload : payloadText(payload).text) : ''
+    const local = this.#local.send(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
+    if (!usable) {
+      return local.then((here) => {
+        this.#check(here)
+        return here
+      })
     }
-    const except = [...idList(to.except)]
-    const here = await this.#local.send({ ...to, except: this.#localOnly(except) }, payload)
-    if ('room' in to) {
-      const message = encode({ f: this.instanceId, k: 'r', room: to.room, x: except }, payload)
-      const count = await this.#call('sendRoom', [this.instanceId, to.room, message, ...except], here)
-      return { delivered: here.delivered + Number(count), missing: [] }
-    }
-    const message = encode({ f: this.instanceId, k: 'a', x: except }, payload)
-    const count = await this.#call('sendAll', [this.instanceId, message, ...except], here)
-    return { delivered: here.delivered + Number(count), missing: [] }
+    return this.#batch.add(room === undefined ? 'a' : 'r', room ?? '', text, typeof payload === 'string' ? 0 : 1, except, local)
+  }
+
+  async #sendToIds(ids: readonly string[], payload: Payload): Promise<Delivered> {
+    const local: string[] = []
+    const remote: string[] = []
+    for (const id of new Set(ids)) (this.#sockets.has(id) ? local : remote).push(id)
+    // The remote part is handed over first, before any await (see send).
+    const far = remote.length ? attempt(() => this.#sendIds(remote, payload)) : undefined
+    const here = local.length ? await this.#local.send({ ids: local }, payload) : { delivered: 0, missing: [] }
+    if (!far) return here
+    const reply = (await finish(far, here)) as [unknown, unknown]
+    const missing = Array.isArray(reply?.[1]) ? (reply[1] as unknown[]).map(String) : remote
+    return { delivered: here.delivered + Number(reply?.[0] ?? 0), missing }
   }
 
   // ---- registry -----------------------------------------------------------------------
@@ -262,10 +285,11 @@ export class RedisHub implements Hub {
   async close(): Promise<void> {
     if (this.#closed) return
     clearInterval(this.#timer)
+    this.#batch.flush()
     await this.#settle()
     this.#closed = true
     if (this.#redis.ready) {
-      await this.#withTimeout(this.#scripts.run(this.#redis, 'clear', [this.instanceId, ''])).catch((error) => this.#report(error))
+      await this.#withTimeout(this.#run('clear', [this.instanceId, ''])).catch((error) => this.#report(error))
     }
     this.#subs.close()
   }
@@ -295,17 +319,54 @@ export class RedisHub implements Hub {
     return encode({ f: this.instanceId, k: 'r', room, x: [socket.id] }, payload)
   }
 
-  /** A call the caller waits on: fails fast with HubUnavailableError while Redis is out of reach. */
-  async #call(name: ScriptName, args: string[], delivered?: Delivered): Promise<unknown> {
+  /** Fails fast with HubUnavailableError while Redis is out of reach. */
+  #check(delivered?: Delivered): void {
     if (this.#closed) throw new HubUnavailableError('RedisHub is closed', { delivered })
     if (!this.#redis.ready) throw new HubUnavailableError('Redis is not connected', { delivered })
+  }
+
+  /** A call the caller waits on: fails fast with HubUnavailableError while Redis is out of reach. */
+  async #call(name: ScriptName, args: string[], delivered?: Delivered): Promise<unknown> {
+    this.#check(delivered)
     try {
-      return await this.#withTimeout(this.#scripts.run(this.#redis, name, args))
+      return await this.#withTimeout(this.#run(name, args))
     } catch (error) {
       this.#report(error)
-      if (error instanceof HubUnavailableError) throw new HubUnavailableError(error.message, { delivered })
-      throw new HubUnavailableError(`Redis failed: ${(error as Error)?.message ?? error}`, { cause: error, delivered })
+      throw unavailable(error, delivered)
     }
+  }
+
+  /**
+   * Every script call goes through here: the queued deliveries go first, so calls reach
+   * Redis in the order they were made (see Scripts.run).
+   */
+  #run(name: ScriptName, args: string[]): Promise<unknown> {
+    this.#batch.flush()
+    return this.#scripts.run(this.#redis, name, args)
+  }
+
+  /** A delivery to ids on other instances: not batched (its reply names the missing ids). */
+  async #sendIds(ids: string[], payload: Payload): Promise<unknown> {
+    this.#check()
+    const { text, binary } = payloadText(payload)
+    try {
+      return await this.#withTimeout(this.#run('sendIds', [this.instanceId, String(binary), text, ...ids]))
+    } catch (error) {
+      this.#report(error)
+      throw error
+    }
+  }
+
+  /** One batch of deliveries (batch.ts); the hub waits for it on close. */
+  #sendBatch(args: string[]): Promise<unknown> {
+    // Checked again: Redis may have gone, or the hub closed, since the sends were queued.
+    if (this.#closed) return Promise.reject(new HubUnavailableError('RedisHub is closed'))
+    if (!this.#redis.ready) return Promise.reject(new HubUnavailableError('Redis is not connected'))
+    const sent = this.#withTimeout(this.#scripts.run(this.#redis, 'sendBatch', [this.instanceId, ...args]))
+    const done = sent.catch((error) => this.#report(error))
+    this.#pending.add(done)
+    void done.finally(() => this.#pending.delete(done))
+    return sent
   }
 
   /**
@@ -318,7 +379,7 @@ export class RedisHub implements Hub {
       this.#dirty = true
       return Promise.resolve()
     }
-    const done = this.#withTimeout(this.#scripts.run(this.#redis, name, args)).then(
+    const done = this.#withTimeout(this.#run(name, args)).then(
       (result) => {
         // 0: the lease is gone (reaped, or Redis restarted): register again now.
         if (Number(result) === 0 && name !== 'setData') this.#lost()
@@ -349,7 +410,7 @@ export class RedisHub implements Hub {
     const probe = encode({ f: this.instanceId, k: 'p', n }, '')
     try {
       const reply = (await this.#withTimeout(
-        this.#scripts.run(this.#redis, 'heartbeat', [this.instanceId, String(this.#lease.ttl), probe]),
+        this.#run('heartbeat', [this.instanceId, String(this.#lease.ttl), probe]),
       )) as unknown[]
       const lost = Number(reply?.[0]) === 1
       if (lost || this.#dirty) await this.#register()
@@ -370,11 +431,11 @@ export class RedisHub implements Hub {
     this.#dirty = false
     const id = this.instanceId
     // Issued back to back without awaiting in between, so any later write goes after them.
-    const calls = [this.#scripts.run(this.#redis, 'clear', [id, String(this.#lease.ttl)])]
+    const calls = [this.#run('clear', [id, String(this.#lease.ttl)])]
     for (const socket of this.#sockets.values()) {
       const args = [id, socket.id, metaOf(socket), dataOf(socket.data)]
       for (const room of socket.rooms) args.push(room, '')
-      calls.push(this.#scripts.run(this.#redis, 'add', args))
+      calls.push(this.#run('add', args))
     }
     try {
       const results = await this.#withTimeout(Promise.all(calls))
@@ -389,23 +450,29 @@ export class RedisHub implements Hub {
   #received(_channel: string, message: string): void {
     const decoded = decode(message)
     if (!decoded) return
-    const { header, payload } = decoded
+    const { header, parts } = decoded
     if (header.k === 'p') {
       if (header.f === this.instanceId && typeof header.n === 'number') this.#probe.heard(header.n)
       return
     }
     if (header.f === this.instanceId) return
-    this.#apply(header, payload).catch((error) => this.#report(error))
+    const report = (error: unknown) => this.#report(error)
+    if (header.k === 'r' || header.k === 'a') {
+      // The hot path (every delivery to a room or to all): straight to the local hub, a
+      // batch's parts in order, each as if it came alone.
+      if (header.k === 'r' && typeof header.room !== 'string') return
+      const to: Recipients = header.k === 'r' ? { room: header.room! } : { all: true }
+      for (const { payload, except } of parts) {
+        this.#local.send(except.length ? { ...to, except: this.#localOnly(except) } : to, payload).catch(report)
+      }
+      return
+    }
+    for (const { payload } of parts) this.#apply(header, payload).catch(report)
   }
 
+  /** A message of any other kind (to ids, update, disconnect). */
   async #apply(header: Header, payload: Payload): Promise<void> {
     switch (header.k) {
-      case 'r':
-        if (typeof header.room === 'string') await this.#local.send({ room: header.room, except: this.#localOnly(header.x) }, payload)
-        return
-      case 'a':
-        await this.#local.send({ all: true, except: this.#localOnly(header.x) }, payload)
-        return
       case 'i':
         if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#sockets.has(id)) }, payload)
         return
@@ -449,11 +516,40 @@ export class RedisHub implements Hub {
   }
 }
 
+type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown }
+
+/** Starts a call now, holding its failure until {@link finish} (so none goes unhandled meanwhile). */
+function attempt<T>(run: () => Promise<T>): Promise<Attempt<T>> {
+  try {
+    return run().then(
+      (value) => ({ ok: true, value }),
+      (error) => ({ ok: false, error }),
+    )
+  } catch (error) {
+    return Promise.resolve({ ok: false, error })
+  }
+}
+
+/** The call's result, or its failure as HubUnavailableError carrying what was delivered locally. */
+async function finish<T>(started: Promise<Attempt<T>>, delivered: Delivered): Promise<T> {
+  const result = await started
+  if (result.ok) return result.value
+  throw unavailable(result.error, delivered)
+}
+
+/** The error a failed Redis call rejects with, carrying what was delivered locally. */
+function unavailable(error: unknown, delivered: Delivered | undefined): HubUnavailableError {
+  if (error instanceof HubUnavailableError) return new HubUnavailableError(error.message, { delivered })
+  return new HubUnavailableError(`Redis failed: ${(error as Error)?.message ?? error}`, { cause: error, delivered })
+}
+
 /** The checks `ServerSocket.close` makes, made before asking another instance. */
 function checkClose(code: number, reason: string): void {
   const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006)
   if (!Number.isInteger(code) || !sendable) throw new RangeError(`close code ${code} cannot be sent`)
   if (new TextEncoder().encode(reason).length > 123) throw new RangeError('close reason is longer than 123 bytes')
 }
+
+const NO_IDS: readonly string[] = []
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -231,46 +231,59 @@ end
 return {delivered, missing}
 `,
   /**
-   * ARGV: p, from, room, message, except... Members on other live instances, from the
-   * per-instance counts (O(instances + except), not O(members)); publishes when there are any.
+   * ARGV: p, from, then per frame (batch.ts): kind ('r' room, 'a' all), room ('' for all),
+   * frame, number of deliveries n, number k of those with ids left out, then k times
+   * (index in the frame from 1, number of ids, ids...). Returns per frame: the count of
+   * recipients on other live instances, k, then k times (index, count). A room's count
+   * comes from the per-instance counts (O(instances + except), not O(members)). A frame
+   * is published when any of its deliveries has recipients there.
    */
-  sendRoom: `
-local from, room = ARGV[2], ARGV[3]
-local count = 0
-local counts = redis.call('HGETALL', p .. ':count:' .. room)
-for i = 1, #counts, 2 do
-  if counts[i] ~= from and live(counts[i]) then count = count + tonumber(counts[i + 1]) end
-end
-local seen = {}
-for i = 5, #ARGV do
-  local id = ARGV[i]
-  if not seen[id] then
-    seen[id] = true
-    local iid = redis.call('HGET', p .. ':room:' .. room, id)
-    if iid and iid ~= from and live(iid) then count = count - 1 end
-  end
-end
-if count > 0 then redis.call('PUBLISH', p .. ':ch:room:' .. ARGV[3], ARGV[4]) end
-return count
-`,
-  /** ARGV: p, from, message, except... Connections on other live instances; publishes when there are any. */
-  sendAll: `
+  sendBatch: `
 local from = ARGV[2]
-local count = 0
-for _, iid in ipairs(redis.call('ZRANGEBYSCORE', p .. ':instances', now, '+inf')) do
-  if iid ~= from then count = count + redis.call('HLEN', p .. ':meta:' .. iid) end
-end
-local seen = {}
-for i = 4, #ARGV do
-  local id = ARGV[i]
-  if not seen[id] then
-    seen[id] = true
-    local iid = redis.call('HGET', p .. ':conns', id)
-    if iid and iid ~= from and live(iid) and redis.call('HEXISTS', p .. ':meta:' .. iid, id) == 1 then count = count - 1 end
+local out = {}
+local i = 3
+while i <= #ARGV do
+  local kind, room, message, n, k = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
+  i = i + 5
+  local base = 0
+  if kind == 'r' then
+    local counts = redis.call('HGETALL', p .. ':count:' .. room)
+    for j = 1, #counts, 2 do
+      if counts[j] ~= from and live(counts[j]) then base = base + tonumber(counts[j + 1]) end
+    end
+  else
+    for _, iid in ipairs(redis.call('ZRANGEBYSCORE', p .. ':instances', now, '+inf')) do
+      if iid ~= from then base = base + redis.call('HLEN', p .. ':meta:' .. iid) end
+    end
   end
+  out[#out + 1] = base
+  out[#out + 1] = k
+  local any = base > 0 and k < n
+  for _ = 1, k do
+    local index, nx = tonumber(ARGV[i]), tonumber(ARGV[i + 1])
+    local count = base
+    local seen = {}
+    for j = i + 2, i + 1 + nx do
+      local id = ARGV[j]
+      if not seen[id] then
+        seen[id] = true
+        if kind == 'r' then
+          local iid = redis.call('HGET', p .. ':room:' .. room, id)
+          if iid and iid ~= from and live(iid) then count = count - 1 end
+        else
+          local iid = redis.call('HGET', p .. ':conns', id)
+          if iid and iid ~= from and live(iid) and redis.call('HEXISTS', p .. ':meta:' .. iid, id) == 1 then count = count - 1 end
+        end
+      end
+    end
+    i = i + 2 + nx
+    out[#out + 1] = index
+    out[#out + 1] = count
+    if count > 0 then any = true end
+  end
+  if any then redis.call('PUBLISH', kind == 'r' and (p .. ':ch:room:' .. room) or (p .. ':ch:all'), message) end
 end
-if count > 0 then redis.call('PUBLISH', p .. ':ch:all', ARGV[3]) end
-return count
+return out
 `,
 } as const
 

@@ -101,6 +101,36 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     await eventually(() => expect(b1.transport.sent.at(-1)).toEqual(new Uint8Array([1, 2, 3])))
   })
 
+  it('sends the deliveries of one turn together, in order, each with its own count', async () => {
+    const { instances: [a, b] } = await cluster(kind, 2)
+    const [a1, b1, b2] = [a!.open('a1'), b!.open('b1'), b!.open('b2')]
+    for (const s of [a1, b1, b2]) await s.socket.join('r')
+    await b2.socket.join('q')
+    await eventually(async () => expect(await a!.hub.connections()).toHaveLength(3))
+    // Made back to back: rooms, ids and everyone interleaved, so batches and other calls alternate.
+    const sends = [
+      a!.hub.send({ room: 'r' }, 'm1'),
+      a!.hub.send({ room: 'r', except: b1.id }, 'm2'),
+      a!.hub.send({ room: 'q' }, 'q1'),
+      a!.hub.send({ ids: b1.id }, 'direct'),
+      a!.hub.send({ room: 'r' }, new Uint8Array([7])),
+      a!.hub.send({ all: true, except: a1.id }, 'all'),
+      a!.hub.send({ room: 'r', except: [b1.id, b2.id] }, 'nobody remote'),
+      a!.hub.send({ room: 'r' }, 'm3 \n ünï 🎉'),
+    ]
+    expect(await Promise.all(sends)).toEqual([3, 2, 1, 1, 3, 2, 1, 3].map((delivered) => ({ delivered, missing: [] })))
+    await eventually(() => {
+      expect(texts(b1.transport)).toEqual(['m1', 'direct', '<1 bytes>', 'all', 'm3 \n ünï 🎉'])
+      expect(texts(b2.transport)).toEqual(['m1', 'm2', 'q1', '<1 bytes>', 'all', 'm3 \n ünï 🎉'])
+    })
+    expect(texts(a1.transport)).toEqual(['m1', 'm2', '<1 bytes>', 'nobody remote', 'm3 \n ünï 🎉'])
+    // A leave made right after a send reaches the others after it (its presence would follow it).
+    void a!.hub.send({ room: 'r' }, 'before leave')
+    await a1.socket.leave('r')
+    expect(await b!.hub.members('r')).toHaveLength(2)
+    await eventually(() => expect(texts(b1.transport).at(-1)).toBe('before leave'))
+  })
+
   it('delivers to ids on their owning instance and to everyone, with missing ids', async () => {
     const { instances: [a, b] } = await cluster(kind, 2)
     const [a1, b1, b2] = [a!.open('a1'), b!.open('b1'), b!.open('b2')]
