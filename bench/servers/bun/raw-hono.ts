@@ -3,9 +3,9 @@
 // It measures what routing through Hono costs by itself, apart from any WebSocket layer.
 import { Hono } from 'hono'
 import { hostname, port, ready } from '../shared/env.ts'
+import { rawHandlers, type Data } from './raw-handlers.ts'
 
 declare const Bun: any
-type Data = { name: string | null }
 
 const app = new Hono<{ Bindings: any }>()
 app.get('/health', (c) => c.text('ok'))
@@ -23,16 +23,6 @@ const server = Bun.serve({
     // Bun takes over the connection once upgraded: nothing is written back.
     return response.status === 200 && req.headers.get('upgrade') ? undefined : response
   },
-  websocket: {
-    perMessageDeflate: false,
-    open(ws: any) {
-      if ((ws.data as Data).name !== null) ws.subscribe('chat')
-    },
-    message(ws: any, message: string | Uint8Array) {
-      const name = (ws.data as Data).name
-      if (name === null) ws.send(message)
-      else server.publish('chat', `${name}: ${message}`)
-    },
-  },
+  websocket: rawHandlers((topic, text) => server.publish(topic, text)),
 })
 ready('raw-hono bun')

@@ -1,8 +1,8 @@
 // Raw Bun: Bun.serve, chat relayed with Bun's native topic publish (no JavaScript loop).
 import { hostname, port, ready } from '../shared/env.ts'
+import { rawHandlers, type Data } from './raw-handlers.ts'
 
 declare const Bun: any
-type Data = { name: string | null }
 
 const server = Bun.serve({
   port,
@@ -14,16 +14,6 @@ const server = Bun.serve({
     if (server.upgrade(req, { data })) return undefined
     return new Response('not found', { status: 404 })
   },
-  websocket: {
-    perMessageDeflate: false,
-    open(ws: any) {
-      if ((ws.data as Data).name !== null) ws.subscribe('chat')
-    },
-    message(ws: any, message: string | Uint8Array) {
-      const name = (ws.data as Data).name
-      if (name === null) ws.send(message)
-      else server.publish('chat', `${name}: ${message}`)
-    },
-  },
+  websocket: rawHandlers((topic, text) => server.publish(topic, text)),
 })
 ready('raw bun')
