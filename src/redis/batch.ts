@@ -17,9 +17,8 @@ interface Queued extends Part {
   room: string
   /** 1 when `text` is base64 of binary data. */
   binary: 0 | 1
-  /** The local part of the delivery, already under way, and what it delivered once done. */
-  local: Promise<Delivered>
-  here?: Delivered
+  /** What the local part of the delivery delivered (made before the send was queued). */
+  here: Delivered
   resolve: (delivered: Delivered) => void
   reject: (error: unknown) => void
 }
@@ -43,17 +42,15 @@ export class SendBatch {
   ) {}
 
   /**
-   * Queues a delivery whose local part is `local`; resolves with the local count plus the
+   * Queues a delivery whose local part delivered `here`; resolves with the local count plus the
    * recipients on other live instances, once its batch went out.
    */
-  add(kind: 'r' | 'a', room: string, text: string, binary: 0 | 1, except: readonly string[], local: Promise<Delivered>): Promise<Delivered> {
-    const item = { kind, room, text, binary, except, local } as Queued
+  add(kind: 'r' | 'a', room: string, text: string, binary: 0 | 1, except: readonly string[], here: Delivered): Promise<Delivered> {
+    const item = { kind, room, text, binary, except, here } as Queued
     const done = new Promise<Delivered>((resolve, reject) => {
       item.resolve = resolve
       item.reject = reject
     })
-    // Handled at once (a local failure rejects the send now), and remembered for the reply.
-    local.then((here) => void (item.here = here), item.reject)
     this.#queue.push(item)
     if (!this.#scheduled) {
       this.#scheduled = true
@@ -105,7 +102,7 @@ export class SendBatch {
     sent.then(
       (reply) => settle(queue, starts, Array.isArray(reply) ? reply : []),
       (error) => {
-        for (const q of queue) finish(q, (here) => q.reject(this.failure(error, here)))
+        for (const q of queue) q.reject(this.failure(error, q.here))
       },
     )
   }
@@ -124,13 +121,7 @@ function settle(queue: Queued[], starts: number[], reply: unknown[]): void {
     for (let i = start; i < end; i++) {
       const q = queue[i]!
       const count = counts.get(i - start + 1) ?? base
-      finish(q, (here) => q.resolve({ delivered: here.delivered + count, missing: [] }))
+      q.resolve({ delivered: q.here.delivered + count, missing: [] })
     }
   }
-}
-
-/** Runs `then` with the delivery's local count (known by now, unless the local part is slower than Redis). */
-function finish(q: Queued, then: (here: Delivered) => void): void {
-  if (q.here) then(q.here)
-  else void q.local.then(then, () => {})
 }

@@ -211,14 +211,12 @@ export class RedisHub implements Hub {
     // The remote part is queued first: Redis gets the sends in the order they were made.
     const usable = !this.#closed && this.#redis.ready
     const text = usable ? (typeof payload === 'string' ? payload : payloadText(payload).text) : ''
-    const local = this.#local.send(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
+    const here = this.#local.sendNow(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
     if (!usable) {
-      return local.then((here) => {
-        this.#check(here)
-        return here
-      })
+      this.#check(here)
+      return Promise.resolve(here)
     }
-    return this.#batch.add(room === undefined ? 'a' : 'r', room ?? '', text, typeof payload === 'string' ? 0 : 1, except, local)
+    return this.#batch.add(room === undefined ? 'a' : 'r', room ?? '', text, typeof payload === 'string' ? 0 : 1, except, here)
   }
 
   async #sendToIds(ids: readonly string[], payload: Payload): Promise<Delivered> {
@@ -463,7 +461,11 @@ export class RedisHub implements Hub {
       if (header.k === 'r' && typeof header.room !== 'string') return
       const to: Recipients = header.k === 'r' ? { room: header.room! } : { all: true }
       for (const { payload, except } of parts) {
-        this.#local.send(except.length ? { ...to, except: this.#localOnly(except) } : to, payload).catch(report)
+        try {
+          this.#local.sendNow(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
+        } catch (error) {
+          report(error)
+        }
       }
       return
     }
