@@ -40,8 +40,9 @@ export interface Counters {
 }
 
 /**
- * State most connections never use (a close in progress, listeners, an iterator, sends
- * queued while connecting, drain waiters), kept out of the per-socket record until needed.
+ * State many connections never use (a close in progress, listeners, an iterator, sends
+ * queued while connecting, drain waiters, a rate limit's bucket, messages waiting behind
+ * an async hook), kept out of the per-socket record until needed.
  */
 interface Rare {
   outbox?: Payload[]
