@@ -3,7 +3,7 @@ import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import type { OutTally } from '../connection/tally.ts'
 import { toPayload, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
-import { GONE, Room } from './room.ts'
+import { Room } from './room.ts'
 import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
 export type { FanOut }
@@ -83,7 +83,7 @@ export class MemoryHub implements Hub, OutTally {
     core.addRoom(room)
     let record = this.#rooms.get(room)
     if (!record) this.#rooms.set(room, (record = new Room()))
-    record.members.set(socket, record.published)
+    record.add(socket)
     core.tally = this
     core.transport?.subscribe?.(room)
     if (announce) this.#announce(socket, room, 'join')
@@ -96,13 +96,11 @@ export class MemoryHub implements Hub, OutTally {
 
   #leave(socket: ServerSocket<any>, room: string): void {
     const record = this.#rooms.get(room)
-    const mark = record?.members.get(socket)
-    if (mark === undefined) return
+    const pending = record?.remove(socket)
+    if (pending === undefined) return
     const core = connectionOf(socket)
-    // Catch the member's count up with the room's publishes before it goes.
-    if (mark === GONE) record!.gone--
-    else core.sent += record!.published - mark
-    record!.members.delete(socket)
+    // The member's count catches up with the room's publishes as it goes.
+    core.sent += pending
     core.removeRoom(room)
     if (record!.members.size === 0) this.#rooms.delete(room)
     core.transport?.unsubscribe?.(room)
@@ -170,7 +168,7 @@ export class MemoryHub implements Hub, OutTally {
         // saw a recipient buffering: no buffer, no slow consumer to find.
         const check = status !== true
         // Nobody buffering: a room counts the publish once for all its members.
-        if (room && !check) return this.#published(room, skip)
+        if (room && !check) return room.countPublish(skip)
         let count = 0
         for (const socket of recipients) if (socket !== skip && connectionOf(socket).countDelivered(check)) count++
         return count
@@ -185,19 +183,6 @@ export class MemoryHub implements Hub, OutTally {
     return count
   }
 
-  /** Counts one native publish to a whole room; returns the members it reached. */
-  #published(room: Room, skip: ServerSocket<any> | undefined): number {
-    room.published++
-    let reached = room.reachable
-    const mark = skip && room.members.get(skip)
-    if (mark !== undefined && mark !== GONE) {
-      // The sender was left out: move its mark on so this publish is not counted for it.
-      room.members.set(skip!, mark + 1)
-      reached--
-    }
-    return reached
-  }
-
   pending(socket: Connection): number {
     let total = 0
     this.#eachRoom(socket, (room) => (total += room.pendingFor(socket)))
@@ -206,13 +191,7 @@ export class MemoryHub implements Hub, OutTally {
 
   settle(socket: Connection): number {
     let total = 0
-    this.#eachRoom(socket, (room) => {
-      const mark = room.members.get(socket)
-      if (mark === undefined || mark === GONE) return
-      total += room.published - mark
-      room.members.set(socket, GONE)
-      room.gone++
-    })
+    this.#eachRoom(socket, (room) => (total += room.settle(socket)))
     return total
   }
 

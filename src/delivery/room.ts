@@ -21,9 +21,50 @@ export class Room {
     return this.members.size - this.gone
   }
 
+  /** A member joins: publishes before now are not counted for it. */
+  add(socket: ServerSocket<any>): void {
+    this.members.set(socket, this.published)
+  }
+
+  /** Counts one native publish to the whole room, `skip` left out; returns the members it reached. */
+  countPublish(skip: ServerSocket<any> | undefined): number {
+    this.published++
+    let reached = this.reachable
+    const mark = skip && this.members.get(skip)
+    if (mark !== undefined && mark !== GONE) {
+      // The sender was left out: move its mark on so this publish is not counted for it.
+      this.members.set(skip!, mark + 1)
+      reached--
+    }
+    return reached
+  }
+
   /** Publishes that reached a member and are not in its own count yet. */
   pendingFor(socket: ServerSocket<any>): number {
     const mark = this.members.get(socket)
     return mark === undefined || mark === GONE ? 0 : this.published - mark
+  }
+
+  /** A member left OPEN: it is no longer reached nor counted; returns what it had pending. */
+  settle(socket: ServerSocket<any>): number {
+    const pending = this.pendingFor(socket)
+    const mark = this.members.get(socket)
+    if (mark !== undefined && mark !== GONE) {
+      this.members.set(socket, GONE)
+      this.gone++
+    }
+    return pending
+  }
+
+  /** A member leaves the room: returns what it had pending; undefined when it was not a member. */
+  remove(socket: ServerSocket<any>): number | undefined {
+    const mark = this.members.get(socket)
+    if (mark === undefined) return undefined
+    this.members.delete(socket)
+    if (mark === GONE) {
+      this.gone--
+      return 0
+    }
+    return this.published - mark
   }
 }

@@ -358,8 +358,11 @@ export class RedisHub implements Hub {
   /** One batch of deliveries (batch.ts); the hub waits for it on close. */
   #sendBatch(args: string[]): Promise<unknown> {
     // Checked again: Redis may have gone, or the hub closed, since the sends were queued.
-    if (this.#closed) return Promise.reject(new HubUnavailableError('RedisHub is closed'))
-    if (!this.#redis.ready) return Promise.reject(new HubUnavailableError('Redis is not connected'))
+    try {
+      this.#check()
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const sent = this.#withTimeout(this.#scripts.run(this.#redis, 'sendBatch', [this.instanceId, ...args]))
     const done = sent.catch((error) => this.#report(error))
     this.#pending.add(done)
@@ -454,7 +457,6 @@ export class RedisHub implements Hub {
       return
     }
     if (header.f === this.instanceId) return
-    const report = (error: unknown) => this.#report(error)
     if (header.k === 'r' || header.k === 'a') {
       // The hot path (every delivery to a room or to all): straight to the local hub, a
       // batch's parts in order, each as if it came alone.
@@ -464,12 +466,12 @@ export class RedisHub implements Hub {
         try {
           this.#local.sendNow(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
         } catch (error) {
-          report(error)
+          this.#report(error)
         }
       }
       return
     }
-    for (const { payload } of parts) this.#apply(header, payload).catch(report)
+    for (const { payload } of parts) this.#apply(header, payload).catch((error) => this.#report(error))
   }
 
   /** A message of any other kind (to ids, update, disconnect). */
