@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream'
 import { createAdaptorServer } from '@hono/node-server'
 import { WebSocket, WebSocketServer } from 'ws'
 import * as wsModule from 'ws'
+import { upgradeRequest } from './node/request.ts'
 import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
 type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
@@ -338,49 +339,3 @@ const HANDSHAKE_HEADERS = new Set([
   'connection', 'content-length', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-protocol',
 ])
-
-/**
- * The web Request for an upgrade, from the headers Node parsed. The URL is checked as
- * @hono/node-server checks it: an origin-form or absolute http(s) target, no backslash
- * before the query, and a Host that is a host alone; anything else is a 400.
- */
-function upgradeRequest(incoming: IncomingMessage): Request {
-  const target = incoming.url ?? '/'
-  const query = target.indexOf('?')
-  const backslash = target.indexOf('\\')
-  if (backslash !== -1 && (query === -1 || backslash < query)) throw new Error('backslash in request target')
-  let url: string | URL
-  if (/^https?:\/\//i.test(target)) url = new URL(target)
-  else {
-    if (target[0] !== '/') throw new Error('request target is not origin-form')
-    const scheme = (incoming.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'
-    const host = incoming.headers.host ?? 'localhost'
-    // A plain name or address and port cannot move the URL's parts: the Request parses it
-    // once (a host it cannot parse throws there, a 400 as below). Anything else is checked.
-    if (SIMPLE_HOST.test(host)) url = `${scheme}://${host}${target}`
-    else {
-      // The Host must be a host (and port) alone: nothing that moves the URL's parts.
-      const base = new URL(`${scheme}://${host}`)
-      if (base.username || base.password || base.pathname !== '/' || base.search || base.hash) throw new Error('invalid host header')
-      url = new URL(`${base.origin}${target}`)
-    }
-  }
-  // Node's header object as it is (the Request copies it once), unless it holds a list
-  // (set-cookie): each of those values is a header line of its own.
-  const parsed = incoming.headers
-  let headers: Record<string, string> | [string, string][] = parsed as Record<string, string>
-  for (const key in parsed) {
-    if (typeof parsed[key] === 'string') continue
-    const lines: [string, string][] = []
-    for (const [name, value] of Object.entries(parsed)) {
-      if (Array.isArray(value)) for (const item of value) lines.push([name, item])
-      else if (value !== undefined) lines.push([name, value])
-    }
-    headers = lines
-    break
-  }
-  return new Request(url, { headers })
-}
-
-/** A Host of name or address characters and an optional port: nothing a URL parser reads as another part. */
-const SIMPLE_HOST = /^[a-z0-9.-]+(?::[0-9]{1,5})?$/i
