@@ -86,17 +86,6 @@ class NodeRuntime extends Runtime<NodeEnv> {
     incoming[chosenProtocol] = socket.protocol || undefined
     incoming[socketFor] = socket
     incoming[headersFor] = headers
-    // ws may still refuse the handshake, or the client may hang up while the app was
-    // answering, and ws then never emits 'connection': the ServerSocket settles when the
-    // network socket closes, or at once if it already has.
-    const raw = incoming.socket as RawSocket
-    if (raw.destroyed) {
-      this.detached(socket, 1006, 'upgrade failed')
-      return new Response(null, { status: 400 })
-    }
-    pendingOn.set(raw, { runtime: this, socket })
-    // on, not once: no wrapper per upgrade; #wire removes it, and a closed socket emits no more.
-    raw.on('close', onRawClose)
     // Accepted: upgrade() completes the handshake (ws writes the 101), so no Response is made.
     return undefined
   }
@@ -106,44 +95,43 @@ class NodeRuntime extends Runtime<NodeEnv> {
    * (Through @hono/node-server's helper, each upgrade built a second Context and wired
    * listeners that the adapter then removed: measured at about twice raw ws's server CPU
    * per open, and the removals left every WebSocket's listener table in dictionary mode.)
+   * Never rejects: whatever fails ends this one connection.
    */
   async upgrade(app: FetchApp, incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     // A reset while the app answers must not crash the process; ws listens once it takes over.
     socket.on('error', ignoreError)
-    let request: Request
     try {
-      request = upgradeRequest(incoming)
-    } catch {
-      return this.reject(incoming, new Response('bad request', { status: 400 }))
-    }
-    const env: NodeEnv = { incoming }
-    let response: Response | undefined
-    try {
-      response = await this.fetch(app, request, env)
+      let request: Request
+      try {
+        request = upgradeRequest(incoming)
+      } catch {
+        return await this.reject(incoming, new Response('bad request', { status: 400 }))
+      }
+      let response: Response | undefined
+      try {
+        response = await this.fetch(app, request, { incoming })
+      } catch (error) {
+        console.error('portsocket: the app threw while handling an upgrade:', error)
+      }
+      const accepted = (incoming as UpgradeRequest)[socketFor]
+      if (!accepted) return await this.reject(incoming, response ?? new Response('internal error', { status: 500 }))
+      // The client may have hung up while the app answered. Otherwise ws completes the
+      // handshake synchronously (no verifyClient) and #upgraded wires the socket, or it
+      // refuses it (writes its error and ends the TCP socket): either way the outcome is
+      // known when handleUpgrade returns, so no listener waits for it.
+      if (!socket.destroyed) this.wss.handleUpgrade(incoming, socket, head, this.#upgraded)
+      if (accepted.readyState === ReadyState.CONNECTING) this.detached(accepted, 1006, 'upgrade failed')
     } catch (error) {
-      console.error('portsocket: the app threw while handling an upgrade:', error)
+      console.error('portsocket: an upgrade failed:', error)
+      socket.destroy()
     }
-    if (!isAccepted(incoming)) {
-      return this.reject(incoming, response ?? new Response('internal error', { status: 500 }))
-    }
-    // A client that hung up while the app answered: onRawClose has settled the socket.
-    if (socket.destroyed) return
-    this.wss.handleUpgrade(incoming, socket, head, this.#upgraded)
   }
 
   /** ws completed a handshake: runs synchronously inside it, before any frame can be read. One function for every upgrade. */
   readonly #upgraded = (ws: WebSocket, request: UpgradeRequest): void => {
     request.socket.off('error', ignoreError)
     const socket = request[socketFor]
-    if (socket) this.#wire(socket, ws)
-  }
-
-  #wire(socket: ServerSocket<any>, ws: WebSocket): void {
-    const raw = (ws as unknown as { _socket?: RawSocket })._socket
-    if (raw) {
-      raw.off('close', onRawClose)
-      pendingOn.delete(raw)
-    }
+    if (!socket) return
     const owned = ws as OwnedWebSocket
     owned[runtimeFor] = this
     owned[wiredTo] = socket
@@ -188,11 +176,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Upgrades to protocols other than WebSocket are dropped.
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') socket.destroy()
-    else
-      runtime.upgrade(app, request, socket, head).catch((error) => {
-        console.error('portsocket: an upgrade failed:', error)
-        socket.destroy()
-      })
+    else void runtime.upgrade(app, request, socket, head)
   })
   const port = options.port ?? (Number(process.env.PORT) || 3000)
   const hostname = options.hostname ?? '0.0.0.0'
@@ -218,17 +202,9 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
   }
 }
 
-function isAccepted(incoming: UpgradeRequest): boolean {
-  return incoming[socketFor] !== undefined
-}
-
-type Wiring = { runtime: NodeRuntime; socket: ServerSocket<any> }
 const wiredTo = Symbol('portsocket.wired')
 const runtimeFor = Symbol('portsocket.runtime')
 const failure = Symbol('portsocket.failure')
-// Beside the TCP socket, not on it: deleting a property from a net.Socket turns it into
-// a dictionary-mode object, measured at about 1.6 KiB more heap per open connection.
-const pendingOn = new WeakMap<RawSocket, Wiring>()
 
 /**
  * ws's WebSocket as the core's transport, with the events of a wired socket handed
@@ -280,7 +256,6 @@ class OwnedWebSocket extends WebSocket implements Transport {
     return arguments.length <= 1 ? super.emit(event) : arguments.length === 2 ? super.emit(event, a) : super.emit(event, a, b)
   }
 }
-type RawSocket = IncomingMessage['socket']
 
 // The handlers of a wired socket's events, shared by every socket (OwnedWebSocket.emit
 // calls them with the WebSocket as `this`, which carries its ServerSocket): no closures per connection.
@@ -304,11 +279,6 @@ function onClose(this: OwnedWebSocket, code: number, reason: Buffer): void {
     const status = statusCodeOf(error) ?? code
     runtime.detached(socket, status, status === code ? reason.toString() : '', new TransportError(error.message, status, { cause: error }))
   } else runtime.detached(socket, code, reason.toString())
-}
-function onRawClose(this: RawSocket): void {
-  const pending = pendingOn.get(this)
-  pendingOn.delete(this)
-  if (pending && pending.socket.readyState === ReadyState.CONNECTING) pending.runtime.detached(pending.socket, 1006, 'upgrade failed')
 }
 
 /** The close code ws sent for an error (its `kStatusCode`, a symbol it does not export), if any. */
