@@ -459,15 +459,13 @@ export class RedisHub implements Hub {
     if (header.f === this.instanceId) return
     if (header.k === 'r' || header.k === 'a') {
       // The hot path (every delivery to a room or to all): straight to the local hub, a
-      // batch's parts in order, each as if it came alone.
+      // batch's parts together and in order, each as if it came alone (see sendRun).
       if (header.k === 'r' && typeof header.room !== 'string') return
-      const to: Recipients = header.k === 'r' ? { room: header.room! } : { all: true }
-      for (const { payload, except } of parts) {
-        try {
-          this.#local.sendNow(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
-        } catch (error) {
-          this.#report(error)
-        }
+      for (const part of parts) if (part.except.length) part.except = this.#localOnly(part.except)
+      try {
+        this.#local.sendRun(header.k === 'r' ? { room: header.room! } : { all: true }, parts)
+      } catch (error) {
+        this.#report(error)
       }
       return
     }
