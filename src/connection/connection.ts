@@ -711,7 +711,6 @@ function sinceEpoch(time: number): number {
   return Math.floor(time - EPOCH)
 }
 
-
 /** How often `drained()` looks at the buffer while someone waits. */
 const DRAIN_POLL = 10
 
