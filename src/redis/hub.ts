@@ -9,7 +9,7 @@ import { connectionInfo } from '../delivery/hub.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
-import { decode, encode, payloadText, type Header } from './wire.ts'
+import { decode, encode, payloadText, senderMark, type Header } from './wire.ts'
 
 /** Options of {@link RedisHub}. */
 export interface RedisHubOptions {
@@ -65,6 +65,8 @@ export class RedisHub implements Hub {
   readonly #scripts: Scripts
   readonly #batch: SendBatch
   readonly #keys: Keys
+  /** How this instance's own messages start (wire.ts). */
+  readonly #own: string
   readonly #lease: LeaseTiming
   readonly #timeout: number
   readonly #onError: (error: unknown) => void
@@ -82,6 +84,7 @@ export class RedisHub implements Hub {
   constructor(options: RedisHubOptions) {
     if (!options || !options.client) throw new TypeError('RedisHub: the `client` option (an ioredis or node-redis client) is required')
     this.instanceId = options.instanceId ?? crypto.randomUUID()
+    this.#own = senderMark(this.instanceId)
     this.#lease = leaseTiming(options.leaseTtl, options.renewInterval)
     this.#timeout = options.commandTimeout ?? 2000
     const prefix = options.prefix ?? 'portsocket'
@@ -449,6 +452,9 @@ export class RedisHub implements Hub {
 
   /** A message from another instance (or this instance's own probe). */
   #received(_channel: string, message: string): void {
+    // Its own deliveries come back on the channels it publishes to: dropped undecoded
+    // (with n instances in a room, one n-th of what each hears). Its probes are kept.
+    if (message.startsWith(this.#own) && message[this.#own.length] !== 'p') return
     const decoded = decode(message)
     if (!decoded) return
     const { header, parts } = decoded

@@ -237,6 +237,9 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     await a1.socket.join('r')
     expect(await b.hub.send({ room: 'r' }, 'one')).toEqual({ delivered: 1, missing: [] })
     await eventually(() => expect(texts(a1.transport)).toEqual(['one']))
+    // One that hears its own probes is kept, renewal after renewal.
+    await new Promise((r) => setTimeout(r, 1800))
+    expect(a.errors.map(String).join('\n')).not.toContain('subscriber stopped receiving')
     expect(proxy.deafenSubscribers()).toBe(1)
     // Lost: at most once. Redis still counts the member, so the count says 1.
     expect(await b.hub.send({ room: 'r' }, 'lost')).toEqual({ delivered: 1, missing: [] })
