@@ -14,10 +14,11 @@ const socketFor = Symbol('portsocket.socket')
 const headersFor = Symbol('portsocket.headers')
 type UpgradeRequest = IncomingMessage & { [chosenProtocol]?: string; [socketFor]?: ServerSocket<any>; [headersFor]?: Headers }
 
-/** A payload framed once for a whole fan-out. */
+/** A payload, or several back to back (`payloads`), framed once for a whole fan-out. */
 interface Framed {
   frames: Buffer[]
   payload: Payload
+  payloads?: readonly Payload[]
 }
 
 interface WsSender {
@@ -75,6 +76,46 @@ class NodeRuntime extends Runtime<NodeEnv> {
     const data = text ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
     const frames = Sender.frame(data, { fin: true, rsv1: false, opcode: text ? 1 : 2, mask: false, readOnly: true })
     return { frames, payload }
+  }
+
+  /**
+   * Frames several payloads once, back to back in one buffer (unmasked, final): each
+   * recipient gets them in one write, where a frame each would cost a write each.
+   */
+  override prepareMany(payloads: readonly Payload[]): Framed {
+    const lengths = new Array<number>(payloads.length)
+    let total = 0
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i]!
+      const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
+      lengths[i] = length
+      total += length + (length < 126 ? 2 : length < 65536 ? 4 : 10)
+    }
+    const out = Buffer.allocUnsafe(total)
+    let at = 0
+    for (let i = 0; i < payloads.length; i++) {
+      const payload = payloads[i]!
+      const length = lengths[i]!
+      // FIN and the opcode (text or binary), then the length in 7, 7 + 16 or 7 + 64 bits.
+      out[at] = typeof payload === 'string' ? 0x81 : 0x82
+      if (length < 126) {
+        out[at + 1] = length
+        at += 2
+      } else if (length < 65536) {
+        out[at + 1] = 126
+        out.writeUInt16BE(length, at + 2)
+        at += 4
+      } else {
+        out[at + 1] = 127
+        out.writeUInt32BE(Math.floor(length / 2 ** 32), at + 2)
+        out.writeUInt32BE(length >>> 0, at + 6)
+        at += 10
+      }
+      if (typeof payload === 'string') out.write(payload, at)
+      else out.set(payload, at)
+      at += length
+    }
+    return { frames: [out], payload: payloads[0]!, payloads }
   }
 
   override remoteAddress(_request: Request, env: NodeEnv): string {
@@ -226,12 +267,13 @@ class OwnedWebSocket extends WebSocket implements Transport {
   }
 
   sendPrepared(prepared: unknown): void {
-    const { frames, payload } = prepared as Framed
+    const { frames, payload, payloads } = prepared as Framed
     corkForTick(this)
     // The same frame bytes go to every recipient (the approach engine.io takes): no
     // per-socket encoding. Fall back to send() while ws has queued work of its own.
     const sender = (this as unknown as { _sender?: WsSender })._sender
     if (sender && sender._state === 0 && this.readyState === 1) sender.sendFrame(frames)
+    else if (payloads) for (const each of payloads) super.send(each)
     else super.send(payload)
   }
 

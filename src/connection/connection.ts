@@ -9,7 +9,7 @@ import { InboundQueue } from './inbound-queue.ts'
 import { Inbox } from './inbox.ts'
 import { ReadyState, rules, transition, type Transition } from './lifecycle.ts'
 import { fitsIn, Message, MessageFormatError } from './message.ts'
-import { clip, payloadSize, type Payload } from './payload.ts'
+import { clip, payloadSize, wireBound, type Payload } from './payload.ts'
 import { RateLimitError, TokenBucket } from './rate-limit.ts'
 import { controlType, PING, PING_TEXT, PONG_TEXT } from './control.ts'
 import { ServerSocket, type ConnectionInit } from './socket.ts'
@@ -233,6 +233,32 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   }
 
   /**
+   * Several deliveries of a fan-out encoded as one unit (`FanOut.prepareMany`): as
+   * {@link deliver} for each payload in turn, in one send; returns how many were handed
+   * over. `bound` is the payloads' largest possible size on the wire ({@link wireBound}).
+   * When they could take the send buffer past the slow-consumer cap they go one by one,
+   * so the cap closes the socket after the very message it would have alone.
+   */
+  deliverMany(payloads: readonly Payload[], prepared: unknown, bound: number): number {
+    if (rules(this.state).send !== 'write') return 0
+    const transport = this.transport!
+    const limit = this.options.maxBufferedAmount
+    if (!transport.sendPrepared || (limit && this.#bufferBound + bound > limit)) {
+      let count = 0
+      for (const payload of payloads) if (this.deliver(payload, undefined)) count++
+      return count
+    }
+    try {
+      transport.sendPrepared(prepared)
+    } catch {
+      return 0
+    }
+    this.sent += payloads.length
+    if (limit) this.#bufferBound += bound
+    return payloads.length
+  }
+
+  /**
    * Accounts for a message the runtime delivered natively (a topic publish); `check`
    * false when the runtime reported that no recipient is buffering.
    */
@@ -251,7 +277,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
   #checkBuffer(payload: Payload): void {
     const limit = this.options.maxBufferedAmount
     if (!limit) return
-    this.#bufferBound += (typeof payload === 'string' ? payload.length * 3 : payload.byteLength) + FRAME_HEADER
+    this.#bufferBound += wireBound(payload)
     if (this.#bufferBound > limit) this.#readBuffer()
   }
 
@@ -684,9 +710,6 @@ const EPOCH = Date.now()
 function sinceEpoch(time: number): number {
   return Math.floor(time - EPOCH)
 }
-
-/** The largest WebSocket frame header (a server's frames are not masked): 2 + 8 bytes, with slack. */
-const FRAME_HEADER = 14
 
 /** How often `drained()` looks at the buffer while someone waits. */
 const DRAIN_POLL = 10

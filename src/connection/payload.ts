@@ -19,6 +19,17 @@ export function payloadSize(payload: Payload): number {
   return typeof payload === 'string' ? utf8Length(payload) : payload.byteLength
 }
 
+/** The largest WebSocket frame header (a server's frames are not masked): 2 + 8 bytes, with slack. */
+const FRAME_HEADER = 14
+
+/**
+ * A payload's largest possible size on the wire, frame header included, without
+ * measuring its UTF-8 (a UTF-16 unit is at most 3 bytes of it): the slow-consumer cap's bound.
+ */
+export function wireBound(payload: Payload): number {
+  return (typeof payload === 'string' ? payload.length * 3 : payload.byteLength) + FRAME_HEADER
+}
+
 /** Clips a close reason to the 123 bytes a close frame can carry. */
 export function clip(reason: string): string {
   if (utf8Length(reason) <= 123) return reason

@@ -46,6 +46,12 @@ export interface FanOut {
   publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering'
   /** Encodes a payload once, for `Transport.sendPrepared` on each recipient. */
   prepare?(payload: Payload): unknown
+  /**
+   * Encodes several payloads once, as one unit for `Transport.sendPrepared`: a recipient
+   * gets each as a message of its own, in this order, from one send. A hub uses it for
+   * the messages of a relayed batch (RedisHub) where the runtime has no native publish.
+   */
+  prepareMany?(payloads: readonly Payload[]): unknown
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Connection } from '../connection/connection.ts'
 import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import type { OutTally } from '../connection/tally.ts'
-import { toPayload, type Payload, type SendData } from '../connection/payload.ts'
+import { toPayload, wireBound, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
 import { Room } from './room.ts'
 import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
@@ -12,6 +12,12 @@ export type { FanOut }
 export const ALL_TOPIC = 'portsocket:all'.padEnd(MAX_ROOM_NAME + 1, '*')
 
 const NONE: ReadonlySet<ServerSocket<any>> = new Set()
+
+/** One message of {@link MemoryHub.sendRun}: its payload and the ids it leaves out. */
+export interface RunPart {
+  payload: Payload
+  except: readonly string[]
+}
 
 /**
  * The default hub: one server instance's connections and rooms, in memory. It is also
@@ -145,6 +151,54 @@ export class MemoryHub implements Hub, OutTally {
       for (const socket of this.#sockets.values()) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
     }
     return { delivered: this.#fanOut(this.#sockets.values(), payload, except, ALL_TOPIC), missing: [] }
+  }
+
+  /**
+   * Several messages to one room or to everyone, in order, each delivered as
+   * {@link sendNow} would deliver it alone (with its own `except`): for a hub built on this
+   * one (RedisHub relaying a batch another instance sent). Where the runtime encodes
+   * several payloads as one unit (`FanOut.prepareMany`) and has no native publish, each
+   * run of messages that leave nobody out is encoded once and reaches each recipient in
+   * one send. Returns the deliveries made.
+   */
+  sendRun(to: { room: string } | { all: true }, parts: readonly RunPart[]): number {
+    const fanOut = this.#fast
+    let count = 0
+    if (!fanOut.prepareMany || fanOut.publish || parts.length < 2) {
+      for (const { payload, except } of parts) count += this.sendNow(except.length ? { ...to, except } : to, payload).delivered
+      return count
+    }
+    const room = 'room' in to ? this.#rooms.get(to.room) : undefined
+    if ('room' in to && !room) return 0
+    for (let start = 0; start < parts.length; ) {
+      let end = start
+      while (end < parts.length && parts[end]!.except.length === 0) end++
+      if (end - start >= 2) {
+        count += this.#fanOutMany(room ? room.members.keys() : this.#sockets.values(), parts, start, end)
+        start = end
+      } else {
+        // One message alone, or one that leaves someone out: as it would go alone.
+        const { payload, except } = parts[start]!
+        count += this.sendNow(except.length ? { ...to, except } : to, payload).delivered
+        start++
+      }
+    }
+    return count
+  }
+
+  /** Parts `start` to `end` (none leaving anyone out) to each recipient, encoded once as one unit. */
+  #fanOutMany(recipients: Iterable<ServerSocket<any>>, parts: readonly RunPart[], start: number, end: number): number {
+    const payloads = new Array<Payload>(end - start)
+    let bound = 0
+    for (let i = start; i < end; i++) {
+      const payload = parts[i]!.payload
+      payloads[i - start] = payload
+      bound += wireBound(payload)
+    }
+    const prepared = this.#fast.prepareMany!(payloads)
+    let count = 0
+    for (const socket of recipients) count += connectionOf(socket).deliverMany(payloads, prepared, bound)
+    return count
   }
 
   /**

@@ -9,7 +9,7 @@ import { connectionInfo } from '../delivery/hub.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
-import { decode, encode, payloadText, type Header } from './wire.ts'
+import { decode, encode, payloadText, senderMark, type Header } from './wire.ts'
 
 /** Options of {@link RedisHub}. */
 export interface RedisHubOptions {
@@ -65,6 +65,8 @@ export class RedisHub implements Hub {
   readonly #scripts: Scripts
   readonly #batch: SendBatch
   readonly #keys: Keys
+  /** How this instance's own messages start (wire.ts). */
+  readonly #own: string
   readonly #lease: LeaseTiming
   readonly #timeout: number
   readonly #onError: (error: unknown) => void
@@ -82,6 +84,7 @@ export class RedisHub implements Hub {
   constructor(options: RedisHubOptions) {
     if (!options || !options.client) throw new TypeError('RedisHub: the `client` option (an ioredis or node-redis client) is required')
     this.instanceId = options.instanceId ?? crypto.randomUUID()
+    this.#own = senderMark(this.instanceId)
     this.#lease = leaseTiming(options.leaseTtl, options.renewInterval)
     this.#timeout = options.commandTimeout ?? 2000
     const prefix = options.prefix ?? 'portsocket'
@@ -449,6 +452,9 @@ export class RedisHub implements Hub {
 
   /** A message from another instance (or this instance's own probe). */
   #received(_channel: string, message: string): void {
+    // Its own deliveries come back on the channels it publishes to: dropped undecoded
+    // (with n instances in a room, one n-th of what each hears). Its probes are kept.
+    if (message.startsWith(this.#own) && message[this.#own.length] !== 'p') return
     const decoded = decode(message)
     if (!decoded) return
     const { header, parts } = decoded
@@ -459,15 +465,13 @@ export class RedisHub implements Hub {
     if (header.f === this.instanceId) return
     if (header.k === 'r' || header.k === 'a') {
       // The hot path (every delivery to a room or to all): straight to the local hub, a
-      // batch's parts in order, each as if it came alone.
+      // batch's parts together and in order, each as if it came alone (see sendRun).
       if (header.k === 'r' && typeof header.room !== 'string') return
-      const to: Recipients = header.k === 'r' ? { room: header.room! } : { all: true }
-      for (const { payload, except } of parts) {
-        try {
-          this.#local.sendNow(except.length ? { ...to, except: this.#localOnly(except) } : to, payload)
-        } catch (error) {
-          this.#report(error)
-        }
+      for (const part of parts) if (part.except.length) part.except = this.#localOnly(part.except)
+      try {
+        this.#local.sendRun(header.k === 'r' ? { room: header.room! } : { all: true }, parts)
+      } catch (error) {
+        this.#report(error)
       }
       return
     }

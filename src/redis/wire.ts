@@ -102,6 +102,15 @@ export function decode(message: string): { header: Header; parts: { payload: Pay
   return at === message.length ? { header, parts } : undefined
 }
 
+/**
+ * How every message an instance publishes starts (its header's first keys are `f`, then
+ * `k`; the scripts write theirs the same way): a receiver knows its own messages by it
+ * without decoding them. The kind's first letter follows.
+ */
+export function senderMark(from: string): string {
+  return `{"f":${JSON.stringify(from)},"k":"`
+}
+
 export function encode(header: Header, payload: Payload | ''): string {
   if (typeof payload === 'string') return `${JSON.stringify(header)}\n${payload}`
   return `${JSON.stringify({ ...header, b: 1 })}\n${toBase64(payload)}`

@@ -85,6 +85,8 @@ export abstract class Runtime<Env = unknown> implements FanOut {
   publish?(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean | 'buffering'
   /** One encoding of a payload for many sends, where the runtime can (see {@link FanOut}). */
   prepare?(payload: Payload): unknown
+  /** Several payloads encoded once as one unit, where the runtime can (see {@link FanOut}). */
+  prepareMany?(payloads: readonly Payload[]): unknown
   /** The client's IP address for an upgrade request, read while the request is served. */
   remoteAddress?(request: Request, env: Env): string
   /**

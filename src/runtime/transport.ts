@@ -40,6 +40,9 @@ export interface Transport {
   /** Subscribes to a native topic (Bun), so room sends can use the runtime's publish. */
   subscribe?(topic: string): void
   unsubscribe?(topic: string): void
-  /** Sends a payload the runtime encoded once for many sockets (see `FanOut.prepare`). */
+  /**
+   * Sends what the runtime encoded once for many sockets: one payload (`FanOut.prepare`)
+   * or several, each its own message, in order (`FanOut.prepareMany`).
+   */
   sendPrepared?(prepared: unknown): void
 }

@@ -237,6 +237,9 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     await a1.socket.join('r')
     expect(await b.hub.send({ room: 'r' }, 'one')).toEqual({ delivered: 1, missing: [] })
     await eventually(() => expect(texts(a1.transport)).toEqual(['one']))
+    // One that hears its own probes is kept, renewal after renewal.
+    await new Promise((r) => setTimeout(r, 1800))
+    expect(a.errors.map(String).join('\n')).not.toContain('subscriber stopped receiving')
     expect(proxy.deafenSubscribers()).toBe(1)
     // Lost: at most once. Redis still counts the member, so the count says 1.
     expect(await b.hub.send({ room: 'r' }, 'lost')).toEqual({ delivered: 1, missing: [] })
@@ -280,6 +283,65 @@ describe('RedisHub while Redis is unreachable', () => {
     await a1.socket.join('s')
     expect([...a1.socket.rooms]).toEqual(['r', 's'])
     await removeKeys(prefix)
+  })
+})
+
+describe('RedisHub relaying a batch to a Node server', () => {
+  it('hands each member the batch in order, framed once, with except, sends to ids and exact counts', async () => {
+    const { Hono } = await import('hono')
+    const { WebSocket } = await import('ws')
+    const { serve } = await import('../../adapters/node.ts')
+    const { websocket } = await import('../../src/index.ts')
+    const prefix = uniquePrefix()
+    cleanups.push(() => removeKeys(prefix))
+    const a = await instance('ioredis', prefix, { leaseTtl: 15_000 })
+    const client = makeClient('ioredis')
+    const hub = new RedisHub({ client, prefix })
+    const app = new Hono().get('/ws', websocket({ open: (socket) => socket.join('r') }))
+    const server = await serve(app, { port: 0, hostname: '127.0.0.1', hub })
+    cleanups.push(async () => {
+      await server.close()
+      await client.end()
+    })
+    const members = await Promise.all(
+      [0, 1].map(async () => {
+        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`)
+        const got: (string | number[])[] = []
+        ws.on('message', (data: Buffer, binary: boolean) => got.push(binary ? [...data] : data.toString()))
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+        cleanups.push(async () => ws.close())
+        return { ws, got }
+      }),
+    )
+    await eventually(async () => expect(await a.hub.members('r')).toHaveLength(2))
+    const [m1, m2] = [...server.sockets]
+    const ids = [m1!.id, m2!.id]
+    // A script's first call after Redis started is retried as EVAL, behind later calls:
+    // made once first, so the order below is the hub's, not that retry's.
+    expect(await a.hub.send({ ids: ids[0]! }, 'first')).toEqual({ delivered: 1, missing: [] })
+    // Every frame length form (7, 16 and 64 bits), binary, UTF-8 and a message that leaves
+    // one member out, in one turn with a send to ids in the middle.
+    const long = 'x'.repeat(300)
+    const huge = 'ü'.repeat(40_000)
+    const sends = [
+      a.hub.send({ room: 'r' }, 'one'),
+      a.hub.send({ room: 'r' }, long),
+      a.hub.send({ room: 'r' }, 'three 🎉'),
+      a.hub.send({ room: 'r', except: ids[0] }, 'not for m1'),
+      a.hub.send({ room: 'r' }, huge),
+      a.hub.send({ ids: ids[1]! }, 'direct'),
+      a.hub.send({ room: 'r' }, new Uint8Array([1, 2, 3])),
+      a.hub.send({ all: true }, 'all'),
+      a.hub.send({ room: 'r' }, ''),
+    ]
+    expect((await Promise.all(sends)).map((d) => d.delivered)).toEqual([2, 2, 2, 1, 2, 1, 2, 2, 2])
+    const m1Expected = ['first', 'one', long, 'three 🎉', huge, [1, 2, 3], 'all', '']
+    const m2Expected = ['one', long, 'three 🎉', 'not for m1', huge, 'direct', [1, 2, 3], 'all', '']
+    await eventually(() => {
+      expect(members[0]!.got).toEqual(m1Expected)
+      expect(members[1]!.got).toEqual(m2Expected)
+    })
+    expect([m1!.messagesOut, m2!.messagesOut]).toEqual([m1Expected.length, m2Expected.length])
   })
 })
 

@@ -1,6 +1,6 @@
 /** The messages between instances (wire.ts): batches split back into what was sent, in order. */
 import { describe, expect, it } from 'vitest'
-import { batch, decode, encode, payloadText } from '../../src/redis/wire.ts'
+import { batch, decode, encode, payloadText, senderMark } from '../../src/redis/wire.ts'
 
 describe('RedisHub wire format', () => {
   it('splits a batch back into its payloads and except lists, in order', () => {
@@ -23,6 +23,22 @@ describe('RedisHub wire format', () => {
     const one = batch({ f: 'i1', k: 'r', room: 'r' }, [{ text: 'solo', except: ['x'] }])
     expect(one).toBe(encode({ f: 'i1', k: 'r', room: 'r', x: ['x'] }, 'solo'))
     expect(decode(one)!.parts).toEqual([{ payload: 'solo', except: ['x'] }])
+  })
+
+  it('starts every message with its sender\'s mark, and no other sender\'s', () => {
+    const from = 'id "with" \\ quotes/é'
+    const messages = [
+      encode({ f: from, k: 'p', n: 1 }, ''),
+      encode({ f: from, k: 'r', room: 'r', x: [] }, new Uint8Array([1])),
+      batch({ f: from, k: 'r', room: 'r' }, [{ text: 'a', except: [] }]),
+      batch({ f: from, k: 'a' }, [{ text: 'a', except: [] }, { text: 'b', except: ['x'] }]),
+    ]
+    for (const message of messages) {
+      expect(message.startsWith(senderMark(from))).toBe(true)
+      expect(decode(message)!.header.f).toBe(from)
+      expect(message.startsWith(senderMark('id'))).toBe(false)
+    }
+    expect(messages.map((m) => m[senderMark(from).length])).toEqual(['p', 'r', 'r', 'a'])
   })
 
   it('rejects a batch whose lengths do not add up', () => {

@@ -231,3 +231,93 @@ describe('native publish and the slow-consumer cap', () => {
     expect(await hub.rooms()).toEqual([])
   })
 })
+
+describe('sendRun: the messages of a relayed batch', () => {
+  /** A runtime that encodes several payloads as one unit (as Node does), recording each unit. */
+  function batching(options: SocketOptions = {}) {
+    const units: string[][] = []
+    const fanOut: FanOut = {
+      prepare: (payload) => ({ one: payload }),
+      prepareMany: (payloads) => {
+        units.push(payloads.map(String))
+        return { many: [...payloads] }
+      },
+    }
+    return { ...setup(fanOut, options), units }
+  }
+  /** What a member received, each message on its own, in order. */
+  const messages = (t: FakeTransport) =>
+    t.sent.flatMap((m) => {
+      const unit = m as { one?: unknown; many?: unknown[] }
+      return typeof m === 'string' ? [m] : unit.many ? unit.many : [unit.one]
+    })
+  const part = (payload: string, except: string[] = []) => ({ payload, except })
+
+  it('encodes each run of messages that leave nobody out once, one send per member, keeping order and counts', async () => {
+    const { hub, open, units } = batching()
+    const [a, b, c] = ['a', 'b', 'c'].map(open) as [ReturnType<typeof open>, ReturnType<typeof open>, ReturnType<typeof open>]
+    for (const m of [a, b]) await m.socket.join('r')
+    const parts = [part('1'), part('2'), part('3', [a.socket.id]), part('4'), part('5'), part('6'), part('7', [b.socket.id])]
+    expect(hub.sendRun({ room: 'r' }, parts)).toBe(12)
+    expect(units).toEqual([['1', '2'], ['4', '5', '6']])
+    // One send per unit, one per message that left someone out.
+    expect(a.transport.sent).toHaveLength(3)
+    expect(b.transport.sent).toHaveLength(3)
+    expect(messages(a.transport)).toEqual(['1', '2', '4', '5', '6', '7'])
+    expect(messages(b.transport)).toEqual(['1', '2', '3', '4', '5', '6'])
+    expect(messages(c.transport)).toEqual([])
+    expect([a.socket.messagesOut, b.socket.messagesOut, c.socket.messagesOut]).toEqual([6, 6, 0])
+    // To everyone: c too; a closing member is neither sent to nor counted.
+    b.socket.close(1000)
+    expect(hub.sendRun({ all: true }, [part('x'), part('y')])).toBe(4)
+    expect(messages(c.transport)).toEqual(['x', 'y'])
+    expect([a.socket.messagesOut, b.socket.messagesOut, c.socket.messagesOut]).toEqual([8, 6, 2])
+    expect(hub.sendRun({ room: 'nobody' }, [part('z'), part('z')])).toBe(0)
+  })
+
+  it('sends one by one where a unit could pass the slow-consumer cap, closing with 1013 after the same message as alone', async () => {
+    // Each message's bound is 1 * 3 + 14 = 17 bytes: a unit of three (51) could pass 40.
+    const { hub, open, units } = batching({ maxBufferedAmount: 40 })
+    const a = open('a')
+    const closes: number[] = []
+    a.transport.close = (code: number) => void closes.push(code)
+    await a.socket.join('r')
+    let reads = 0
+    Object.defineProperty(a.transport, 'bufferedAmount', { get: () => (reads++, 15 * a.transport.sent.length) })
+    hub.sendRun({ room: 'r' }, [part('1'), part('2'), part('3'), part('4')])
+    // One by one, each sent alone: the third write finds 45 bytes buffered, over 40, and closes.
+    expect(units).toHaveLength(1)
+    expect(a.transport.sent).toEqual(['1', '2', '3'])
+    expect(closes).toEqual([1013])
+    expect(a.socket.messagesOut).toBe(3)
+    expect(reads).toBeGreaterThan(0)
+  })
+
+  it('reads no send buffer while a unit cannot pass the cap', async () => {
+    const { hub, open } = batching({ maxBufferedAmount: 1000 })
+    const a = open('a')
+    await a.socket.join('r')
+    let reads = 0
+    Object.defineProperty(a.transport, 'bufferedAmount', { get: () => (reads++, 0) })
+    hub.sendRun({ room: 'r' }, [part('1'), part('2'), part('3')])
+    expect(messages(a.transport)).toEqual(['1', '2', '3'])
+    expect(a.transport.sent).toHaveLength(1)
+    expect(reads).toBe(0)
+  })
+
+  it('delivers message by message where the runtime has native publish or cannot encode several at once', async () => {
+    const published: string[] = []
+    const native = setup({ publish: (_topic, payload, except) => (published.push(`${payload} except ${except?.id}`), true), prepareMany: () => expect.unreachable() })
+    const n = native.open('n')
+    await n.socket.join('r')
+    expect(native.hub.sendRun({ room: 'r' }, [part('1'), part('2', [n.socket.id]), part('3')])).toBe(2)
+    expect(published).toEqual(['1 except undefined', `2 except ${n.socket.id}`, '3 except undefined'])
+    expect(n.socket.messagesOut).toBe(2)
+
+    const plain = setup()
+    const p = plain.open('p')
+    await p.socket.join('r')
+    expect(plain.hub.sendRun({ room: 'r' }, [part('1'), part('2')])).toBe(2)
+    expect(p.transport.sent).toEqual(['1', '2'])
+  })
+})
