@@ -292,12 +292,23 @@ export type ScriptName = keyof typeof BODIES
 const SOURCES = Object.fromEntries(Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body])) as Record<ScriptName, string>
 
 /**
- * Runs the scripts with EVALSHA, falling back to EVAL when Redis does not know one
- * (after a restart). Calls reach Redis in the order they are made: every call waits on
- * the same digest promise, so none overtakes another.
+ * Runs the scripts with EVALSHA, in the order the calls are made.
+ *
+ * A script Redis does not know answers NOSCRIPT, and a retry with EVAL reaches Redis
+ * behind every call sent meanwhile: a send to ids whose script was not loaded yet would
+ * arrive after room sends made later, whose script was. So before the first call on a
+ * connection, and again whenever it reconnects (a restarted Redis has an empty script
+ * cache), every script is loaded with SCRIPT LOAD, sent just ahead of that call on the
+ * same connection: Redis runs one connection's commands in order, so no later call can
+ * find its script missing and nothing waits for a round trip. The EVAL fallback stays
+ * for a cache emptied under a live connection (SCRIPT FLUSH) and for calls that were in
+ * flight when Redis went down; those are the only ones that can be overtaken.
  */
 export class Scripts {
   readonly #shas: Promise<Record<ScriptName, string>>
+  /** The connection the scripts are known to be loaded on, until it reconnects. */
+  #loadedOn: Connection | undefined
+  readonly #watched = new WeakSet<Connection>()
 
   constructor(readonly prefix: string) {
     this.#shas = (async () => {
@@ -307,13 +318,34 @@ export class Scripts {
   }
 
   async run(connection: Connection, name: ScriptName, args: readonly string[]): Promise<unknown> {
+    // Every call waits on the same digest promise, so calls stay in the order they were made.
     const shas = await this.#shas
+    if (this.#loadedOn !== connection) this.#load(connection)
     const argv = [this.prefix, ...args]
     try {
       return await connection.command(['EVALSHA', shas[name], '0', ...argv])
     } catch (error) {
       if (!String((error as Error)?.message ?? error).includes('NOSCRIPT')) throw error
+      // Loaded again ahead of the next call; this one goes with its source.
+      if (this.#loadedOn === connection) this.#loadedOn = undefined
       return connection.command(['EVAL', SOURCES[name], '0', ...argv])
+    }
+  }
+
+  /** Queues SCRIPT LOAD of every script on `connection`, ahead of whatever is sent next. */
+  #load(connection: Connection): void {
+    if (!this.#watched.has(connection)) {
+      this.#watched.add(connection)
+      connection.onReady(() => {
+        if (this.#loadedOn === connection) this.#loadedOn = undefined
+      })
+    }
+    this.#loadedOn = connection
+    for (const source of Object.values(SOURCES)) {
+      connection.command(['SCRIPT', 'LOAD', source]).catch(() => {
+        // The connection failed (the call behind it fails too and is reported): load again next time.
+        if (this.#loadedOn === connection) this.#loadedOn = undefined
+      })
     }
   }
 }

@@ -316,8 +316,7 @@ describe('RedisHub relaying a batch to a Node server', () => {
     await eventually(async () => expect(await a.hub.members('r')).toHaveLength(2))
     const [m1, m2] = [...server.sockets]
     const ids = [m1!.id, m2!.id]
-    // A script's first call after Redis started is retried as EVAL, behind later calls:
-    // made once first, so the order below is the hub's, not that retry's.
+    // A send to ids alone first; the turn below has one in the middle of room sends.
     expect(await a.hub.send({ ids: ids[0]! }, 'first')).toEqual({ delivered: 1, missing: [] })
     // Every frame length form (7, 16 and 64 bits), binary, UTF-8 and a message that leaves
     // one member out, in one turn with a send to ids in the middle.
@@ -365,5 +364,40 @@ describe('RedisHub when Redis hangs', () => {
     expect(Date.now() - started).toBeLessThan(1500)
     await eventually(async () => expect(await a.hub.send({ ids: b1.id }, 'after')).toEqual({ delivered: 1, missing: [] }), 5000)
     await eventually(() => expect(texts(b1.transport)).toContain('after'))
+  })
+})
+
+describe('script calls on a Redis that has not seen the scripts', () => {
+  // A fresh redis-server has an empty script cache. After a room send (whose script is
+  // then known) a send to ids and another room send in one turn: the ids script must not
+  // be retried behind the later room send (EVALSHA, NOSCRIPT, then EVAL after it).
+  it.each(clientKinds)('keeps one instance’s sends in order (%s)', async (kind) => {
+    const redis = await PrivateRedis.start()
+    cleanups.push(() => redis.kill())
+    const { Hono } = await import('hono')
+    const { WebSocket } = await import('ws')
+    const { serve } = await import('../../adapters/node.ts')
+    const { websocket } = await import('../../src/index.ts')
+    const prefix = uniquePrefix()
+    const a = await instance(kind, prefix, { leaseTtl: 15_000 }, redis.url)
+    const client = makeClient(kind, redis.url)
+    const hub = new RedisHub({ client, prefix })
+    const app = new Hono().get('/ws', websocket({ open: (socket) => socket.join('r') }))
+    const server = await serve(app, { port: 0, hostname: '127.0.0.1', hub })
+    cleanups.push(async () => {
+      await server.close()
+      await client.end()
+    })
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`)
+    const got: string[] = []
+    ws.on('message', (data: Buffer) => got.push(data.toString()))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    cleanups.push(async () => ws.close())
+    await eventually(async () => expect(await a.hub.members('r')).toHaveLength(1))
+    const id = [...server.sockets][0]!.id
+    expect(await a.hub.send({ room: 'r' }, 'zero')).toEqual({ delivered: 1, missing: [] })
+    const sends = [a.hub.send({ room: 'r' }, 'one'), a.hub.send({ ids: id }, 'direct'), a.hub.send({ room: 'r' }, 'two')]
+    expect((await Promise.all(sends)).map((d) => d.delivered)).toEqual([1, 1, 1])
+    await eventually(() => expect(got).toEqual(['zero', 'one', 'direct', 'two']))
   })
 })
