@@ -5,6 +5,7 @@ import type { ResolvedOptions } from '../http/options.ts'
 import type { SocketHooks } from './hooks.ts'
 import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
+import { newId } from './id.ts'
 import type { Connection } from './connection.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
 import { ReadyState } from './lifecycle.ts'
@@ -79,7 +80,7 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
 
   /** Sockets are made by `upgrade()` and `websocket()` (and revived by runtimes). */
   protected constructor(init: ConnectionInit<Data>) {
-    this.id = init.id ?? crypto.randomUUID()
+    this.id = init.id ?? newId()
     this.connectedAt = init.connectedAt ?? Date.now()
     this.#url = init.url
     this.protocol = init.protocol
