@@ -112,13 +112,21 @@ export abstract class Runtime<Env = unknown> implements FanOut {
     const response = await app.fetch(request, env, executionCtx)
     const upgrade = takeUpgrade(request, response)
     if (!upgrade) return response
+    let accepted: Response | undefined | Promise<Response | undefined>
     try {
-      return await this.accept(request, upgrade.socket, upgrade.headers, env)
+      accepted = this.accept(request, upgrade.socket, upgrade.headers, env)
     } catch (error) {
-      // The runtime refused the upgrade (a malformed handshake): the socket never opens.
-      this.detached(upgrade.socket, 1006, 'upgrade failed', error)
-      return new Response('WebSocket upgrade failed', { status: 400 })
+      return this.#refused(upgrade.socket, error)
     }
+    // A synchronous accept (Bun, Deno, Node) is answered without another await.
+    if (!(accepted instanceof Promise)) return accepted
+    return accepted.catch((error: unknown) => this.#refused(upgrade.socket, error))
+  }
+
+  /** The runtime refused the upgrade (a malformed handshake): the socket never opens. */
+  #refused(socket: ServerSocket<any>, error: unknown): Response {
+    this.detached(socket, 1006, 'upgrade failed', error)
+    return new Response('WebSocket upgrade failed', { status: 400 })
   }
 
   /** The runtime's socket is open on `transport`: the core opens the socket and runs its open hook. */
