@@ -152,7 +152,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
   const server = Deno.serve(
     { port: options.port ?? (Number(Deno.env.get('PORT')) || 3000), hostname: options.hostname, onListen: listening },
     // Never undefined on Deno: accept always answers with a response.
-    (request, info) => runtime.fetch(app, request, info) as Promise<Response>,
+    (request, info) => runtime.fetch(app, request, info) as Response | Promise<Response>,
   )
   const addr = await ready
   return {
