@@ -107,8 +107,10 @@ class BunRuntime extends Runtime<BunServer> {
         headers.set('sec-websocket-protocol', '') // Bun then sends no header at all
       }
     }
-    const offer = request.headers.get('sec-websocket-extensions') ?? ''
-    if (this.perMessageDeflate && /(?:^|,)\s*permessage-deflate\s*(?:;|,|$)/i.test(offer)) this.#extensions.set(socket, BUN_DEFLATE)
+    // Read only when compression is on: each header read is a call into Bun.
+    if (this.perMessageDeflate && /(?:^|,)\s*permessage-deflate\s*(?:;|,|$)/i.test(request.headers.get('sec-websocket-extensions') ?? '')) {
+      this.#extensions.set(socket, BUN_DEFLATE)
+    }
     if (server.upgrade(request, { headers, data: socket })) return undefined
     // Bun refused the handshake: the socket will never open, so it settles now.
     this.detached(socket, 1006, 'upgrade failed')

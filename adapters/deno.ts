@@ -1,5 +1,5 @@
 import { Runtime, type FetchApp, type Server, type ServeOptions, type ServerSocket } from '../src/index.ts'
-import { listenStandard, StandardTransport } from '../src/runtime/standard-transport.ts'
+import { listenStandard, ownerOf, StandardTransport } from '../src/runtime/standard-transport.ts'
 import { sweepOf, type Swept } from '../src/runtime/sweep.ts'
 
 // The parts of Deno's API this adapter uses, declared so the package builds without Deno's types.
@@ -116,19 +116,26 @@ class DenoRuntime extends Runtime<ServeInfo> {
     const { socket: ws, response } = Deno.upgradeWebSocket(request, {
       idleTimeout: interval ? Math.max(1, Math.ceil(interval / 1000)) : 0,
     })
-    listenStandard(ws, this, socket)
+    listenStandard(ws, this, socket, false, onOpen)
     // A client that hung up while the app was answering gets no 'open', 'error' or
     // 'close' from Deno (its request signal and `completed` do not tell either), so an
-    // upgrade that has not opened within the route's closeTimeout settles as failed.
+    // upgrade that has not opened within the route's closeTimeout settles as failed (a
+    // socket that closed before opening stays listed until then: settling twice is safe).
     this.#pending.add(socket, Date.now() + socket.options.closeTimeout)
-    ws.addEventListener('open', () => {
-      this.#pending.delete(socket)
-      this.open(socket, new DenoTransport(ws))
-    })
-    ws.addEventListener('close', () => this.#pending.delete(socket))
     headers.forEach((value, key) => response.headers.append(key, value))
     return response
   }
+
+  opened(ws: WebSocket, socket: ServerSocket<any>): void {
+    this.#pending.delete(socket)
+    this.open(socket, new DenoTransport(ws))
+  }
+}
+
+// Shared by every socket: no closure per upgrade.
+function onOpen(this: WebSocket): void {
+  const { runtime, socket } = ownerOf(this)
+  ;(runtime as DenoRuntime).opened(this, socket)
 }
 
 /**
@@ -144,7 +151,8 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
   const ready = new Promise<{ port: number; hostname: string }>((resolve) => (listening = resolve))
   const server = Deno.serve(
     { port: options.port ?? (Number(Deno.env.get('PORT')) || 3000), hostname: options.hostname, onListen: listening },
-    async (request, info) => (await runtime.fetch(app, request, info))!,
+    // Never undefined on Deno: accept always answers with a response.
+    (request, info) => runtime.fetch(app, request, info) as Response | Promise<Response>,
   )
   const addr = await ready
   return {

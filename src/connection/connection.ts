@@ -345,7 +345,8 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     if (revived) return // a revived socket was opened long ago: no open hook, no open event
     const open = this.hooks?.open
     if (open) this.#busyWith(this.#run(() => open(this)))
-    this.#dispatchEvent('open', { type: 'open', target: this })
+    // Checked here so that an open without listeners (the usual one) makes no event object.
+    if (this.#rare?.listeners?.get('open')?.length) this.#dispatchEvent('open', { type: 'open', target: this })
   }
 
   /** Starts the close handshake; a no-op once closing. */

@@ -92,19 +92,30 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
   const socket = pending.get(request)
   if (!socket) return undefined
   pending.delete(request)
-  // One pass over the response's headers: the marker, and the rest for the 101 (less the
-  // body's), without a copy to delete from.
-  let marker: string | undefined
-  const headers = new Headers()
-  response.headers.forEach((value, key) => {
-    if (key === UPGRADE_MARKER) marker = value
-    else if (key !== 'content-type' && key !== 'content-length') headers.append(key, value)
-  })
-  if (marker !== socket.id) {
+  let headers = response.headers
+  if (headers.get(UPGRADE_MARKER) !== socket.id) {
     connectionOf(socket).detached(1006, 'upgrade not completed')
     return undefined
   }
+  // The response is discarded for the 101, so its own headers (less the marker and the
+  // body's) serve as the 101's: no copy, which on Deno and Bun is a call into the runtime
+  // per header. Headers a response may not change (a fetched one) are copied instead.
+  try {
+    headers.delete(UPGRADE_MARKER)
+  } catch {
+    headers = copyHeaders(headers)
+  }
+  headers.delete('content-type')
+  headers.delete('content-length')
   if (socket.protocol) headers.set('sec-websocket-protocol', socket.protocol)
   return { socket, headers }
 }
 
+/** A mutable copy of immutable headers, less the marker. */
+function copyHeaders(from: Headers): Headers {
+  const headers = new Headers()
+  from.forEach((value, key) => {
+    if (key !== UPGRADE_MARKER) headers.append(key, value)
+  })
+  return headers
+}

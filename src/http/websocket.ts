@@ -39,7 +39,9 @@ export function websocket<
     const plain = hooks as SocketHooks<Data, any, any, any, any>
     const opts = withData(options, plain)
     const route = resolved.id === undefined ? undefined : registerRoute(resolved.id, plain, opts).id
-    return async (c) => createUpgrade(c, opts, plain, route).response
+    // Not async: Hono answers a handler's plain Response (and catches its throw) without
+    // the promises an async handler costs per upgrade.
+    return ((c: Context<E, P>) => createUpgrade(c, opts, plain, route).response) as unknown as MiddlewareHandler<E, P, { outputFormat: 'ws' }>
   }
   return async (c) => {
     const made = (await hooks(c)) as SocketHooks<Data, any, any, any, any>

@@ -108,19 +108,43 @@ export abstract class Runtime<Env = unknown> implements FanOut {
     env: Env,
   ): Response | undefined | Promise<Response | undefined>
 
-  /** Runs the app for one request and completes any WebSocket upgrade it made. */
-  async fetch(app: FetchApp, request: Request, env: Env, executionCtx?: unknown): Promise<Response | undefined> {
+  /**
+   * Runs the app for one request and completes any WebSocket upgrade it made. The answer
+   * is synchronous when the app's is (Hono's, for a route whose handlers are not async)
+   * and the runtime's upgrade is: a runtime then answers the upgrade without a promise.
+   */
+  fetch(app: FetchApp, request: Request, env: Env, executionCtx?: unknown): Response | undefined | Promise<Response | undefined> {
     markServed(request, this)
-    const response = await app.fetch(request, env, executionCtx)
+    let response: Response | Promise<Response>
+    try {
+      response = app.fetch(request, env, executionCtx)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (typeof (response as Promise<Response>).then === 'function') {
+      return (response as Promise<Response>).then((response) => this.#complete(request, response, env))
+    }
+    return this.#complete(request, response as Response, env)
+  }
+
+  /** The app answered: completes the upgrade it made, if the answer is still that upgrade. */
+  #complete(request: Request, response: Response, env: Env): Response | undefined | Promise<Response | undefined> {
     const upgrade = takeUpgrade(request, response)
     if (!upgrade) return response
+    let accepted: Response | undefined | Promise<Response | undefined>
     try {
-      return await this.accept(request, upgrade.socket, upgrade.headers, env)
+      accepted = this.accept(request, upgrade.socket, upgrade.headers, env)
     } catch (error) {
-      // The runtime refused the upgrade (a malformed handshake): the socket never opens.
-      this.detached(upgrade.socket, 1006, 'upgrade failed', error)
-      return new Response('WebSocket upgrade failed', { status: 400 })
+      return this.#refused(upgrade.socket, error)
     }
+    if (!(accepted instanceof Promise)) return accepted
+    return accepted.catch((error: unknown) => this.#refused(upgrade.socket, error))
+  }
+
+  /** The runtime refused the upgrade (a malformed handshake): the socket never opens. */
+  #refused(socket: ServerSocket<any>, error: unknown): Response {
+    this.detached(socket, 1006, 'upgrade failed', error)
+    return new Response('WebSocket upgrade failed', { status: 400 })
   }
 
   /** The runtime's socket is open on `transport`: the core opens the socket and runs its open hook. */

@@ -38,6 +38,11 @@ interface Owned extends WebSocket {
   [failure]?: unknown
 }
 
+/** The runtime and socket a standard socket serves, as {@link listenStandard} recorded them. */
+export function ownerOf(ws: WebSocket): { runtime: Runtime<any>; socket: ServerSocket<any> } {
+  return (ws as Owned)[owner]
+}
+
 // Shared by every socket (the socket is found on the WebSocket itself): no closures per connection.
 function onMessage(this: Owned, event: MessageEvent): void {
   const { runtime, socket } = this[owner]
@@ -74,11 +79,20 @@ export function answerPeerClose(ws: WebSocket, socket: ServerSocket<any> | undef
 
 /**
  * Reports a standard socket's messages, errors and close to the core; with
- * `answerClose`, also answers the peer's close frame (workerd).
+ * `answerClose`, also answers the peer's close frame (workerd). `onOpen`, shared by
+ * every socket (no closure per socket), listens for 'open' and finds its runtime and
+ * socket with {@link ownerOf}.
  */
-export function listenStandard(ws: WebSocket, runtime: Runtime<any>, socket: ServerSocket<any>, answerClose = false): void {
+export function listenStandard(
+  ws: WebSocket,
+  runtime: Runtime<any>,
+  socket: ServerSocket<any>,
+  answerClose = false,
+  onOpen?: (this: WebSocket) => void,
+): void {
   ws.binaryType = 'arraybuffer'
   ;(ws as Owned)[owner] = { runtime, socket, answerClose }
+  if (onOpen) ws.addEventListener('open', onOpen)
   ws.addEventListener('message', onMessage as (event: MessageEvent) => void)
   ws.addEventListener('error', onError as (event: Event) => void)
   ws.addEventListener('close', onClose as (event: CloseEvent) => void)
