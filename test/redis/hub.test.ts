@@ -286,33 +286,41 @@ describe('RedisHub while Redis is unreachable', () => {
   })
 })
 
+/**
+ * A real Node server on a RedisHub whose `/ws` sockets join room "r", and members that
+ * record what they receive (binary as byte arrays).
+ */
+async function nodeServerOnHub(kind: ClientKind, prefix: string, url?: string) {
+  const { Hono } = await import('hono')
+  const { WebSocket } = await import('ws')
+  const { serve } = await import('../../adapters/node.ts')
+  const { websocket } = await import('../../src/index.ts')
+  const client = makeClient(kind, url)
+  const hub = new RedisHub({ client, prefix })
+  const app = new Hono().get('/ws', websocket({ open: (socket) => socket.join('r') }))
+  const server = await serve(app, { port: 0, hostname: '127.0.0.1', hub })
+  cleanups.push(async () => {
+    await server.close()
+    await client.end()
+  })
+  const member = async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`)
+    const got: (string | number[])[] = []
+    ws.on('message', (data: Buffer, binary: boolean) => got.push(binary ? [...data] : data.toString()))
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+    cleanups.push(async () => ws.close())
+    return { ws, got }
+  }
+  return { server, member }
+}
+
 describe('RedisHub relaying a batch to a Node server', () => {
   it('hands each member the batch in order, framed once, with except, sends to ids and exact counts', async () => {
-    const { Hono } = await import('hono')
-    const { WebSocket } = await import('ws')
-    const { serve } = await import('../../adapters/node.ts')
-    const { websocket } = await import('../../src/index.ts')
     const prefix = uniquePrefix()
     cleanups.push(() => removeKeys(prefix))
     const a = await instance('ioredis', prefix, { leaseTtl: 15_000 })
-    const client = makeClient('ioredis')
-    const hub = new RedisHub({ client, prefix })
-    const app = new Hono().get('/ws', websocket({ open: (socket) => socket.join('r') }))
-    const server = await serve(app, { port: 0, hostname: '127.0.0.1', hub })
-    cleanups.push(async () => {
-      await server.close()
-      await client.end()
-    })
-    const members = await Promise.all(
-      [0, 1].map(async () => {
-        const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`)
-        const got: (string | number[])[] = []
-        ws.on('message', (data: Buffer, binary: boolean) => got.push(binary ? [...data] : data.toString()))
-        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
-        cleanups.push(async () => ws.close())
-        return { ws, got }
-      }),
-    )
+    const { server, member } = await nodeServerOnHub('ioredis', prefix)
+    const members = await Promise.all([member(), member()])
     await eventually(async () => expect(await a.hub.members('r')).toHaveLength(2))
     const [m1, m2] = [...server.sockets]
     const ids = [m1!.id, m2!.id]
@@ -374,25 +382,10 @@ describe('script calls on a Redis that has not seen the scripts', () => {
   it.each(clientKinds)('keeps one instance’s sends in order (%s)', async (kind) => {
     const redis = await PrivateRedis.start()
     cleanups.push(() => redis.kill())
-    const { Hono } = await import('hono')
-    const { WebSocket } = await import('ws')
-    const { serve } = await import('../../adapters/node.ts')
-    const { websocket } = await import('../../src/index.ts')
     const prefix = uniquePrefix()
     const a = await instance(kind, prefix, { leaseTtl: 15_000 }, redis.url)
-    const client = makeClient(kind, redis.url)
-    const hub = new RedisHub({ client, prefix })
-    const app = new Hono().get('/ws', websocket({ open: (socket) => socket.join('r') }))
-    const server = await serve(app, { port: 0, hostname: '127.0.0.1', hub })
-    cleanups.push(async () => {
-      await server.close()
-      await client.end()
-    })
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`)
-    const got: string[] = []
-    ws.on('message', (data: Buffer) => got.push(data.toString()))
-    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
-    cleanups.push(async () => ws.close())
+    const { server, member } = await nodeServerOnHub(kind, prefix, redis.url)
+    const { got } = await member()
     await eventually(async () => expect(await a.hub.members('r')).toHaveLength(1))
     const id = [...server.sockets][0]!.id
     expect(await a.hub.send({ room: 'r' }, 'zero')).toEqual({ delivered: 1, missing: [] })
