@@ -29,6 +29,13 @@ interface WsSender {
 // ws's frame encoder (its typings leave it out).
 const Sender = (wsModule as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender
 
+/** One payload as a server frame (unmasked, final, text or binary), by ws's encoder. */
+function frameOf(payload: Payload): Buffer[] {
+  const text = typeof payload === 'string'
+  const data = text ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+  return Sender.frame(data, { fin: true, rsv1: false, opcode: text ? 1 : 2, mask: false, readOnly: true })
+}
+
 // Each recipient's TCP socket is corked the first time it is written to in a tick and
 // all are uncorked together on one process.nextTick: the frames one member gets from a
 // batch of incoming messages leave in one write (syscall) instead of one per frame.
@@ -72,50 +79,23 @@ class NodeRuntime extends Runtime<NodeEnv> {
 
   /** Frames a fan-out payload once: unmasked, final, text or binary. */
   override prepare(payload: Payload): Framed {
-    const text = typeof payload === 'string'
-    const data = text ? Buffer.from(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-    const frames = Sender.frame(data, { fin: true, rsv1: false, opcode: text ? 1 : 2, mask: false, readOnly: true })
-    return { frames, payload }
+    return { frames: frameOf(payload), payload }
   }
 
   /**
-   * Frames several payloads once, back to back in one buffer (unmasked, final): each
-   * recipient gets them in one write, where a frame each would cost a write each.
+   * Frames several payloads once, back to back in one buffer: each recipient gets them
+   * in one write, where a frame each would cost a write each.
    */
   override prepareMany(payloads: readonly Payload[]): Framed {
-    const lengths = new Array<number>(payloads.length)
+    const pieces: Buffer[] = []
     let total = 0
-    for (let i = 0; i < payloads.length; i++) {
-      const payload = payloads[i]!
-      const length = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength
-      lengths[i] = length
-      total += length + (length < 126 ? 2 : length < 65536 ? 4 : 10)
-    }
-    const out = Buffer.allocUnsafe(total)
-    let at = 0
-    for (let i = 0; i < payloads.length; i++) {
-      const payload = payloads[i]!
-      const length = lengths[i]!
-      // FIN and the opcode (text or binary), then the length in 7, 7 + 16 or 7 + 64 bits.
-      out[at] = typeof payload === 'string' ? 0x81 : 0x82
-      if (length < 126) {
-        out[at + 1] = length
-        at += 2
-      } else if (length < 65536) {
-        out[at + 1] = 126
-        out.writeUInt16BE(length, at + 2)
-        at += 4
-      } else {
-        out[at + 1] = 127
-        out.writeUInt32BE(Math.floor(length / 2 ** 32), at + 2)
-        out.writeUInt32BE(length >>> 0, at + 6)
-        at += 10
+    for (const payload of payloads) {
+      for (const piece of frameOf(payload)) {
+        pieces.push(piece)
+        total += piece.length
       }
-      if (typeof payload === 'string') out.write(payload, at)
-      else out.set(payload, at)
-      at += length
     }
-    return { frames: [out], payload: payloads[0]!, payloads }
+    return { frames: [Buffer.concat(pieces, total)], payload: payloads[0]!, payloads }
   }
 
   override remoteAddress(_request: Request, env: NodeEnv): string {
