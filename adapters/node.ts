@@ -99,8 +99,13 @@ class NodeRuntime extends Runtime<NodeEnv> {
   }
 
   override remoteAddress(_request: Request, env: NodeEnv): string {
-    return env.incoming.socket.remoteAddress ?? ''
+    const address = env.incoming.socket.remoteAddress ?? ''
+    // Node makes a new string per read; clients behind one proxy or NAT share an address,
+    // and the socket keeps it for its lifetime, so the last one is reused when equal.
+    return address === this.#lastAddress ? this.#lastAddress : (this.#lastAddress = address)
   }
+
+  #lastAddress = ''
 
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv): Response | undefined {
     const incoming = env.incoming as UpgradeRequest
@@ -116,26 +121,46 @@ class NodeRuntime extends Runtime<NodeEnv> {
    * (Through @hono/node-server's helper, each upgrade built a second Context and wired
    * listeners that the adapter then removed: measured at about twice raw ws's server CPU
    * per open, and the removals left every WebSocket's listener table in dictionary mode.)
-   * Never rejects: whatever fails ends this one connection.
+   * Synchronous when the app answers synchronously (no promise per upgrade). Never
+   * throws nor rejects: whatever fails ends this one connection.
    */
-  async upgrade(app: FetchApp, incoming: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    // A reset while the app answers must not crash the process; ws listens once it takes over.
-    socket.on('error', ignoreError)
+  upgrade(app: FetchApp, incoming: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let request: Request
     try {
-      let request: Request
-      try {
-        request = upgradeRequest(incoming)
-      } catch {
-        return await this.reject(incoming, new Response('bad request', { status: 400 }))
-      }
-      let response: Response | undefined
-      try {
-        response = await this.fetch(app, request, { incoming })
-      } catch (error) {
-        console.error('portsocket: the app threw while handling an upgrade:', error)
-      }
+      request = upgradeRequest(incoming)
+    } catch {
+      // A request target or host it cannot read.
+      socket.on('error', ignoreError)
+      return void this.reject(incoming, new Response('bad request', { status: 400 })).catch(dropOnFailure(socket))
+    }
+    let answer: Response | undefined | Promise<Response | undefined>
+    try {
+      answer = this.fetch(app, request, { incoming })
+    } catch (error) {
+      answer = Promise.reject(error)
+    }
+    if (answer instanceof Promise) {
+      // Errors are emitted on a later tick: only a socket that waits for the app needs this.
+      // A reset while the app answers must not crash the process; ws listens once it takes over.
+      socket.on('error', ignoreError)
+      answer.then(
+        (response) => this.#answered(incoming, socket, head, response),
+        (error) => {
+          console.error('portsocket: the app threw while handling an upgrade:', error)
+          this.#answered(incoming, socket, head, undefined)
+        },
+      )
+    } else this.#answered(incoming, socket, head, answer)
+  }
+
+  /** The app answered an upgrade: completes it if the app accepted, or sends the app's response. */
+  #answered(incoming: IncomingMessage, socket: Duplex, head: Buffer, response: Response | undefined): void {
+    try {
       const accepted = (incoming as UpgradeRequest)[socketFor]
-      if (!accepted) return await this.reject(incoming, response ?? new Response('internal error', { status: 500 }))
+      if (!accepted) {
+        socket.on('error', ignoreError)
+        return void this.reject(incoming, response ?? new Response('internal error', { status: 500 })).catch(dropOnFailure(socket))
+      }
       // The client may have hung up while the app answered. Otherwise ws completes the
       // handshake synchronously (no verifyClient) and #upgraded wires the socket, or it
       // refuses it (writes its error and ends the TCP socket): either way the outcome is
@@ -143,8 +168,7 @@ class NodeRuntime extends Runtime<NodeEnv> {
       if (!socket.destroyed) this.wss.handleUpgrade(incoming, socket, head, this.#upgraded)
       if (accepted.readyState === ReadyState.CONNECTING) this.detached(accepted, 1006, 'upgrade failed')
     } catch (error) {
-      console.error('portsocket: an upgrade failed:', error)
-      socket.destroy()
+      dropOnFailure(socket)(error)
     }
   }
 
@@ -197,7 +221,7 @@ export async function serve(app: FetchApp, options: ServeOptions = {}): Promise<
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Upgrades to protocols other than WebSocket are dropped.
     if (request.headers.upgrade?.toLowerCase() !== 'websocket') socket.destroy()
-    else void runtime.upgrade(app, request, socket, head)
+    else runtime.upgrade(app, request, socket, head)
   })
   const port = options.port ?? (Number(process.env.PORT) || 3000)
   const hostname = options.hostname ?? '0.0.0.0'
@@ -318,6 +342,14 @@ function statusCodeOf(error: Error): number | undefined {
 }
 
 function ignoreError(): void {}
+
+/** Ends a connection whose upgrade failed in portsocket or ws, and says why. */
+function dropOnFailure(socket: Duplex): (error: unknown) => void {
+  return (error) => {
+    console.error('portsocket: an upgrade failed:', error)
+    socket.destroy()
+  }
+}
 
 /** ws's 'headers' event: the accepting response's headers (those a 101 may carry) join ws's own. */
 function addAcceptedHeaders(lines: string[], request: UpgradeRequest): void {

@@ -70,7 +70,7 @@ async function runRow(runtime, impl) {
   for (const group of groups) {
     let server
     try {
-      server = await startServer(runtime, impl, { viaProxy: options.viaProxy })
+      server = await startServer(runtime, impl, { viaProxy: options.viaProxy, semiSpace: options.semiSpace })
       // Hono's Workers helper has no open hook: its members join with a first message.
       server.join = runtime === 'workerd' && impl === 'hono'
     } catch (error) {

@@ -224,10 +224,12 @@ function serverCommand(runtime, impl, port, scratch) {
  * WebSocket (it fails at about 3,300 connections under a 20,000 descriptor limit) and
  * takes a share of the CPU that is the same for every row.
  */
-export async function startServer(runtime, impl, { viaProxy = false, env: extraEnv = {} } = {}) {
+export async function startServer(runtime, impl, { viaProxy = false, semiSpace, env: extraEnv = {} } = {}) {
   const port = await freePort()
   const scratch = { dir: mkdtempSync(join(tmpdir(), 'portsocket-bench-')), inspectorPort: await freePort() }
   const { command, args, kind, env } = serverCommand(runtime, impl, port, scratch)
+  if (semiSpace !== undefined && kind === 'node') args.unshift(`--max-semi-space-size=${semiSpace}`)
+  if (semiSpace !== undefined && kind === 'deno') args.splice(1, 0, `--v8-flags=--max-semi-space-size=${semiSpace}`)
   const proc = launch(command, args, { kind, env: { ...env, ...extraEnv, PORT: String(port) } })
   proc.child.stdout.on('data', proc.keep)
   const deadline = Date.now() + (runtime === 'workerd' ? 90_000 : 30_000)

@@ -192,7 +192,8 @@ export function markdown(run, previous = '') {
     `Measured by \`${command}\` on ${date} (${Math.round(run.durationS / 60)} minutes)${o.quick ? ' — **a quick run: short windows, one round; not for quoting**' : ''}. ` +
       'Every row is a real server process on 127.0.0.1, driven by the same load client in the same run. ' +
       '**The primary figure is the server\'s CPU time per delivery** (user + system of the server\'s process tree, from /proc/<pid>/stat, over the measured windows, divided by the deliveries counted by the clients; per round trip for echo). ' +
-      'Throughput sits beside it. Each figure is the median over rounds with (min–max); each ratio is paired round by round with the baseline row of the same runtime in this run.',
+      'Throughput sits beside it. Each figure is the median over rounds with (min–max); each ratio is paired round by round with the baseline row of the same runtime in this run.' +
+      (o.semiSpace !== undefined ? ` **Node and Deno servers ran with V8's semi-space capped at ${o.semiSpace} MiB** (\`--semi-space\`), not V8's default.` : ''),
     '',
   )
   L.push(

@@ -2,6 +2,7 @@ import type { Runtime } from '../runtime/runtime.ts'
 import { sweepOf, type Sweep, type Swept } from '../runtime/sweep.ts'
 import type { Transport } from '../runtime/transport.ts'
 import { CloseCode } from './close-codes.ts'
+import { EPOCH, sinceEpoch } from './epoch.ts'
 import { dispatchMessage } from './dispatch.ts'
 import type { CloseInfo, CloseSummary } from './events.ts'
 import type { SocketHooks } from './hooks.ts'
@@ -344,7 +345,7 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     runtime[sweepOf].add(this, this.#nextDeadline(now))
     if (revived) return // a revived socket was opened long ago: no open hook, no open event
     const open = this.hooks?.open
-    if (open) this.#busyWith(this.#run(() => open(this)))
+    if (open) this.#waitFor(this.#call(open))
     // Checked here so that an open without listeners (the usual one) makes no event object.
     if (this.#rare?.listeners?.get('open')?.length) this.#dispatchEvent('open', { type: 'open', target: this })
   }
@@ -514,23 +515,27 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     if (inbox && this.#hold(message) && !inbox.push(message)) this.#release(message)
     const hooks = this.hooks
     if (!hooks?.events && !hooks?.message) return this.#settled()
-    this.#busyWith(
-      this.#dispatch(hooks, message),
-      true,
-    )
+    this.#waitFor(this.#dispatch(hooks, message), true)
   }
 
-  /** Marks the connection busy until `pending` settles, then goes on with the queue. */
-  #busyWith(pending: Promise<void> | undefined, afterMessage = false): void {
-    if (!pending) {
+  /**
+   * What a hook returned: when a promise, the connection is busy until it settles (a
+   * rejection closes this socket), then goes on with the queue. One `then` per promise.
+   */
+  #waitFor(result: unknown, afterMessage = false): void {
+    if (!isThenable(result)) {
       if (afterMessage) this.#settled()
       return
     }
     this.#busy = true
-    pending.then(() => {
+    const done = () => {
       this.#busy = false
       if (afterMessage) this.#settled()
       this.#pump()
+    }
+    result.then(done, (error: unknown) => {
+      this.crash(error)
+      done()
     })
   }
 
@@ -620,10 +625,20 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     return undefined
   }
 
-  /** {@link #run} for one message, without a closure per message. */
-  #dispatch(hooks: SocketHooks<Data>, message: Message): Promise<void> | undefined {
+  /** Runs the open hook: what it returned, or undefined when it threw (this socket is then closing). */
+  #call(hook: (socket: ServerSocket<Data>) => unknown): unknown {
     try {
-      return this.#awaited(dispatchMessage(this, hooks, message))
+      return hook(this)
+    } catch (error) {
+      this.crash(error)
+    }
+    return undefined
+  }
+
+  /** Runs the hooks of one message, as {@link #call}: what they returned, without a closure per message. */
+  #dispatch(hooks: SocketHooks<Data>, message: Message): unknown {
+    try {
+      return dispatchMessage(this, hooks, message)
     } catch (error) {
       this.crash(error)
     }
@@ -701,17 +716,6 @@ const BUSY = 1
 const ALIVE = 2
 const BEATING = 4
 
-/** Times of a connection are kept relative to this (see `Connection.#lastMessage`). */
-const EPOCH = Date.now()
-
-/**
- * A time as whole milliseconds since EPOCH: a small integer for 24 days after start-up
- * (V8 keeps those unboxed; `Math.floor` hands one back where `-` alone gives a double).
- */
-function sinceEpoch(time: number): number {
-  return Math.floor(time - EPOCH)
-}
-
 /** How often `drained()` looks at the buffer while someone waits. */
 const DRAIN_POLL = 10
 
@@ -720,6 +724,10 @@ function nextGridPoint(now: number, interval: number): number {
 }
 
 function noop(): void {}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+}
 
 function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
   let resolve!: (value: T) => void

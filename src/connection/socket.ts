@@ -5,6 +5,7 @@ import type { ResolvedOptions } from '../http/options.ts'
 import type { SocketHooks } from './hooks.ts'
 import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
+import { EPOCH, sinceEpoch } from './epoch.ts'
 import { newId } from './id.ts'
 import type { Connection } from './connection.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
@@ -58,8 +59,6 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   readonly protocol: string
   /** The client's IP address as the runtime saw it, or `""` when the runtime does not tell. */
   readonly remoteAddress: string
-  /** When the upgrade was accepted (ms since the epoch). */
-  readonly connectedAt: number
   /** How binary messages appear as `event.data` to `message` listeners. */
   binaryType: 'arraybuffer' | 'blob' = 'arraybuffer'
 
@@ -77,16 +76,23 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
   // The request's URL as it came: the `ws:` form is made when read, so a socket keeps one
   // flat string instead of a concatenation that holds a slice of the original.
   readonly #url: string
+  /** When the upgrade was accepted, in ms since EPOCH (a small integer, see epoch.ts). */
+  readonly #connectedAt: number
 
   /** Sockets are made by `upgrade()` and `websocket()` (and revived by runtimes). */
   protected constructor(init: ConnectionInit<Data>) {
     this.id = init.id ?? newId()
-    this.connectedAt = init.connectedAt ?? Date.now()
+    this.#connectedAt = sinceEpoch(init.connectedAt ?? Date.now())
     this.#url = init.url
     this.protocol = init.protocol
     this.remoteAddress = init.remoteAddress ?? ''
     this.options = init.options
     this.#data = init.data
+  }
+
+  /** When the upgrade was accepted (ms since the epoch). */
+  get connectedAt(): number {
+    return EPOCH + this.#connectedAt
   }
 
   /** The URL the client connected to, with a `ws:` or `wss:` scheme. */
@@ -161,15 +167,35 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
    * Joins a room (joining twice is a no-op). Rejects with a `RoomError` for an empty
    * name, a name over 128 characters, or more than `maxRooms` rooms.
    */
-  async join(room: string): Promise<void> {
-    await this.#hub().join(this, room)
-    connectionOf(this).runtime?.persist?.(this)
+  join(room: string): Promise<void> {
+    let joined: Promise<void>
+    try {
+      joined = this.#hub().join(this, room)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#persistAfter(joined)
   }
 
   /** Leaves a room. */
-  async leave(room: string): Promise<void> {
-    await this.#hub().leave(this, room)
-    connectionOf(this).runtime?.persist?.(this)
+  leave(room: string): Promise<void> {
+    let left: Promise<void>
+    try {
+      left = this.#hub().leave(this, room)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#persistAfter(left)
+  }
+
+  /**
+   * The hub's promise, followed by a save where the runtime keeps sockets across restarts.
+   * Not async: elsewhere the hub's own promise is handed back, which spares every open
+   * hook that joins a room a promise and an async function's machinery.
+   */
+  #persistAfter(done: Promise<void>): Promise<void> {
+    const runtime = connectionOf(this).runtime
+    return runtime?.persist ? done.then(() => runtime.persist!(this)) : done
   }
 
   /** Everyone else in a room (this socket excluded): `socket.to(room).send(…)`. */

@@ -3,6 +3,7 @@ import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import type { OutTally } from '../connection/tally.ts'
 import { toPayload, wireBound, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
+import { RESOLVED } from './resolved.ts'
 import { Room } from './room.ts'
 import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
@@ -75,10 +76,16 @@ export class MemoryHub implements Hub, OutTally {
     for (const room of rooms) this.#join(socket, room, false)
   }
 
-  async join(socket: ServerSocket<any>, room: string): Promise<void> {
-    checkRoomName(room)
-    if (this.#sockets.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
-    this.#join(socket, room, socket.options.presence)
+  // join and leave do their work before they return; a failure is a rejection, as from an async function.
+  join(socket: ServerSocket<any>, room: string): Promise<void> {
+    try {
+      checkRoomName(room)
+      if (this.#sockets.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
+      this.#join(socket, room, socket.options.presence)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return RESOLVED
   }
 
   #join(socket: ServerSocket<any>, room: string, announce: boolean): void {
@@ -95,9 +102,14 @@ export class MemoryHub implements Hub, OutTally {
     if (announce) this.#announce(socket, room, 'join')
   }
 
-  async leave(socket: ServerSocket<any>, room: string): Promise<void> {
-    checkRoomName(room)
-    this.#leave(socket, room)
+  leave(socket: ServerSocket<any>, room: string): Promise<void> {
+    try {
+      checkRoomName(room)
+      this.#leave(socket, room)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return RESOLVED
   }
 
   #leave(socket: ServerSocket<any>, room: string): void {

@@ -7,7 +7,7 @@ import { resolveOptions } from '../http/options.ts'
 import { routeById } from '../http/routes.ts'
 import { takeUpgrade } from '../http/upgrade.ts'
 import { markServed } from './served.ts'
-import { Sweep, sweepOf, type Clock } from './sweep.ts'
+import { Sweep, sweepOf, type Clock, type Swept } from './sweep.ts'
 import type { Transport } from './transport.ts'
 
 /** Anything with Hono's `fetch` signature (a Hono app, or a wrapper of one). */
@@ -75,7 +75,8 @@ export abstract class Runtime<Env = unknown> implements FanOut {
 
   constructor(options: RuntimeOptions | Hub = {}) {
     const { hub, clock } = isHub(options) ? { hub: options, clock: undefined } : options
-    this[sweepOf] = new Sweep(clock)
+    // The sweep looks at the open sockets in place: no set of its own with an entry per socket.
+    this[sweepOf] = new Sweep(clock, this.sockets as ReadonlySet<ServerSocket<any>> as unknown as ReadonlySet<Swept>)
     this.hub = hub ?? new MemoryHub()
     // Before any socket attaches: the hub may use the runtime's fast path.
     this.hub.bind?.(this)

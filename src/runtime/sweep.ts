@@ -45,33 +45,48 @@ export function timerClock(): Clock {
 }
 
 export class Sweep {
+  /** Members the sweep watches in a set of the runtime's own (its open sockets): no second entry per socket. */
+  readonly #watched: ReadonlySet<Swept>
+  /** Other members (an adapter's own checks), and sockets added while not in `watched`. */
   readonly #members = new Set<Swept>()
+  /** Watched members whose check threw: no longer looked at. */
+  readonly #failed = new WeakSet<Swept>()
   #at = Infinity
   readonly #wake = () => this.tick()
 
-  constructor(readonly clock: Clock = timerClock()) {}
-
-  /** How many sockets are watched. */
-  get size(): number {
-    return this.#members.size
+  /**
+   * `watched` is a set the owner keeps anyway (a runtime's open sockets): its members are
+   * looked at without being added. A member leaves it before {@link delete} is called.
+   */
+  constructor(
+    readonly clock: Clock = timerClock(),
+    watched: ReadonlySet<Swept> = new Set(),
+  ) {
+    this.#watched = watched
   }
 
-  /** Watches a socket; `at` is when it first needs a look. */
+  /** How many members are watched. */
+  get size(): number {
+    return this.#watched.size + this.#members.size
+  }
+
+  /** Watches a member; `at` is when it first needs a look. */
   add(member: Swept, at: number): void {
-    this.#members.add(member)
+    if (!this.#watched.has(member)) this.#members.add(member)
     this.schedule(at)
   }
 
   /** Stops watching; the clock stops with the last member. */
   delete(member: Swept): void {
-    if (!this.#members.delete(member) || this.#members.size) return
+    this.#members.delete(member)
+    if (this.size || this.#at === Infinity) return
     this.#at = Infinity
     this.clock.clear()
   }
 
   /** Makes sure the sweep looks again no later than `at` (rounded up to the grid). */
   schedule(at: number): void {
-    if (at === Infinity || !this.#members.size) return
+    if (at === Infinity || !this.size) return
     const rounded = Math.ceil(at / GRID) * GRID
     if (rounded >= this.#at) return
     this.#at = rounded
@@ -82,19 +97,21 @@ export class Sweep {
   tick(now = Date.now()): void {
     this.#at = Infinity
     let next = Infinity
-    for (const member of [...this.#members]) {
+    // Copies: a check may close its socket, which leaves the set.
+    for (const member of [...this.#watched, ...this.#members]) {
+      if (this.#failed.has(member)) continue
       let at: number
       try {
         at = member.sweep(now)
       } catch (error) {
         // One connection's failure (a transport that threw on ping) never stops the others.
         console.error('portsocket: a policy check failed:', error)
-        this.#members.delete(member)
+        if (!this.#members.delete(member)) this.#failed.add(member)
         continue
       }
       if (at < next) next = at
     }
-    if (!this.#members.size) return this.clock.clear()
+    if (!this.size) return this.clock.clear()
     // Never spin: anything due now is looked at on the next grid step.
     this.schedule(Math.max(next, now + 1))
   }

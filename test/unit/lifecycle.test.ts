@@ -212,6 +212,36 @@ describe('the sweep', () => {
     expect(runtime[sweepOf].size).toBe(0)
   })
 
+  it("looks at a watched set's members in place, and stops looking at one whose check threw", () => {
+    const wakes: (() => void)[] = []
+    const clock: Clock = { set: (_at, wake) => void wakes.push(wake), clear: () => void wakes.push(() => {}) }
+    const watched = new Set<{ sweep(now: number): number }>()
+    const sweep = new Sweep(clock, watched)
+    const seen: string[] = []
+    const good = { sweep: () => (seen.push('good'), 2000) }
+    const bad = {
+      sweep: () => {
+        seen.push('bad')
+        throw new Error('transport broke')
+      },
+    }
+    const other = { sweep: () => (seen.push('other'), 2000) }
+    watched.add(good).add(bad)
+    sweep.add(good, 1000)
+    sweep.add(bad, 1000)
+    sweep.add(other, 1000) // not in the watched set: kept by the sweep itself
+    expect(sweep.size).toBe(3)
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {})
+    sweep.tick(1000)
+    sweep.tick(2000)
+    error.mockRestore()
+    expect(seen).toEqual(['good', 'bad', 'other', 'good', 'other'])
+    watched.delete(good)
+    sweep.delete(good)
+    sweep.delete(other)
+    expect(sweep.size).toBe(1) // bad is still in the owner's set: the owner removes it
+  })
+
   it('wakes at the earliest deadline, rounded up to its grid', () => {
     const sets: number[] = []
     const clock: Clock = { set: (at) => void sets.push(at), clear: () => void sets.push(-1) }

@@ -51,6 +51,22 @@ function setup(fanOut?: FanOut, options: SocketOptions = {}) {
 }
 
 describe('MemoryHub', () => {
+  it('join and leave report bad input as a rejection, never a throw, and act before they return', async () => {
+    const { hub, open } = setup()
+    const a = open('a')
+    let joined: Promise<void> | undefined
+    expect(() => (joined = a.socket.join(''))).not.toThrow()
+    await expect(joined).rejects.toThrow('room name')
+    await expect(hub.join(a.socket, 'x'.repeat(200))).rejects.toThrow('room name')
+    await expect(a.socket.leave('')).rejects.toThrow('room name')
+    const pending = a.socket.join('r')
+    expect([...a.socket.rooms]).toEqual(['r']) // the join is done; the promise only reports it
+    await pending
+    const closed = new Connection({ url: 'ws://x/', protocol: '', data: {}, options: resolveOptions({}), hooks: undefined })
+    await expect(closed.join('r')).rejects.toThrow('not open yet')
+    await expect(hub.join(closed, 'r')).rejects.toThrow('needs an open socket')
+  })
+
   it('delivers to each member once, however often it joined or was named', async () => {
     const { hub, open, runtime } = setup()
     const a = open('a')
