@@ -26,7 +26,7 @@ export const OPTIONS = [
   ['members', 'N', 'room members (default 1000; quick 200)'],
   ['idle', 'LIST', 'idle steps: connections held after each step (default 5000,10000; quick 1000; workerd runs the first step only)'],
   ['load-procs', 'N', `load client processes (default: cores - 1, at least 1, at most 4; here ${defaultProcs()})`],
-  ['semi-space', 'MIB', "Node and Deno servers: V8's --max-semi-space-size (default: V8's, 16 on 64-bit); 1 leaves RSS growth per idle connection to what the heap keeps, not to how far the young generation grew during the burst of opens"],
+  ['semi-space', 'MIB', "Node and Deno servers (Bun runs JavaScriptCore): V8's --max-semi-space-size (default: V8's, 16 on 64-bit); 1 leaves RSS growth per idle connection to what the heap keeps, not to how far the young generation grew during the burst of opens"],
   ['client', 'bun|node|auto', "load client: Bun's WebSocket (default), ws on Node, or auto (measure both on raw chat, take the cheaper)"],
   ['via-proxy', 'flag', "workerd: load through wrangler's dev proxy instead of straight to the workerd that runs the Worker"],
   ['json', 'PATH', "also write this run's raw results as JSON to PATH"],

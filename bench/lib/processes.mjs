@@ -63,12 +63,13 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
  * lifeline gets in: a flag for node, bun and deno; NODE_OPTIONS for wrangler (a Node CLI
  * whose children, workerd among them, share its group).
  */
-export function launch(command, args, { kind, env = {}, stdinWatch = true } = {}) {
+export function launch(command, args, { kind, env = {}, stdinWatch = true, v8Flags = [] } = {}) {
   hookExit()
+  // V8 flags (`v8Flags`) reach Node and Deno only: Bun runs JavaScriptCore, wrangler's workerd its own V8.
   const preload = {
-    node: ['--expose-gc', '--import', pathToFileURL(lifeline).href],
+    node: ['--expose-gc', ...v8Flags, '--import', pathToFileURL(lifeline).href],
     bun: ['--preload', lifeline],
-    deno: ['--v8-flags=--expose-gc', '--preload', lifeline],
+    deno: [`--v8-flags=${['--expose-gc', ...v8Flags].join(',')}`, '--preload', lifeline],
     wrangler: [],
   }[kind]
   const argv = kind === 'deno' ? [args[0], ...preload, ...args.slice(1)] : [...preload, ...args]
@@ -228,9 +229,8 @@ export async function startServer(runtime, impl, { viaProxy = false, semiSpace, 
   const port = await freePort()
   const scratch = { dir: mkdtempSync(join(tmpdir(), 'portsocket-bench-')), inspectorPort: await freePort() }
   const { command, args, kind, env } = serverCommand(runtime, impl, port, scratch)
-  if (semiSpace !== undefined && kind === 'node') args.unshift(`--max-semi-space-size=${semiSpace}`)
-  if (semiSpace !== undefined && kind === 'deno') args.splice(1, 0, `--v8-flags=--max-semi-space-size=${semiSpace}`)
-  const proc = launch(command, args, { kind, env: { ...env, ...extraEnv, PORT: String(port) } })
+  const v8Flags = semiSpace === undefined ? [] : [`--max-semi-space-size=${semiSpace}`]
+  const proc = launch(command, args, { kind, v8Flags, env: { ...env, ...extraEnv, PORT: String(port) } })
   proc.child.stdout.on('data', proc.keep)
   const deadline = Date.now() + (runtime === 'workerd' ? 90_000 : 30_000)
   let up = false
