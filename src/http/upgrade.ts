@@ -14,9 +14,9 @@ export interface Upgrade<Data> {
 }
 
 // The handler's response travels back through the rest of the middleware chain, which
-// may add headers or replace it; this header lets the adapter tell it is still ours.
-const UPGRADE_MARKER = 'x-portsocket-upgrade'
-const pending = new WeakMap<Request, ServerSocket<any>>()
+// may add headers to it or replace it; the upgrade is kept with the request until the
+// runtime sees the final response.
+const pending = new WeakMap<Request, Upgrade<any>>()
 
 /**
  * Upgrades the request inside a Hono handler, in the shape of Deno's and Workers'
@@ -78,44 +78,51 @@ export function createUpgrade<Data>(
     hooks,
     route,
   })
-  pending.set(request, socket)
-  const response = c.body(null, 200, { [UPGRADE_MARKER]: socket.id })
-  return { socket, response }
+  // No header of our own: materializing one costs a Headers conversion per upgrade (on
+  // Node, a dozen of undici's functions compiled hot), and a marker would be copied onto
+  // any response a middleware sets afterwards.
+  const made: Upgrade<Data> = { socket, response: c.body(null, 200) }
+  pending.set(request, made)
+  return made
 }
 
 /**
  * Called by the runtime once the app has answered: the socket to accept and
  * the headers for the 101, or undefined when the final response is not this upgrade
  * (no upgrade was made, or middleware replaced the response).
+ *
+ * The final response is the upgrade's when it is the placeholder itself (middleware may
+ * have added headers to it) or, built from it, still a 200 without a body: Hono rebuilds
+ * the handler's response when middleware read `c.res` before `next()` (its cors does).
+ * Any other response (`c.res = new Response(...)` after `next()`) replaces the upgrade.
  */
 export function takeUpgrade(request: Request, response: Response): { socket: ServerSocket<any>; headers: Headers } | undefined {
-  const socket = pending.get(request)
-  if (!socket) return undefined
+  const made = pending.get(request)
+  if (!made) return undefined
   pending.delete(request)
-  let headers = response.headers
-  if (headers.get(UPGRADE_MARKER) !== socket.id) {
+  const socket = made.socket
+  if (response !== made.response && (response.status !== 200 || response.body !== null)) {
     connectionOf(socket).detached(1006, 'upgrade not completed')
     return undefined
   }
-  // The response is discarded for the 101, so its own headers (less the marker and the
-  // body's) serve as the 101's: no copy, which on Deno and Bun is a call into the runtime
-  // per header. Headers a response may not change (a fetched one) are copied instead.
+  // The response is discarded for the 101, so its own headers (less the body's) serve as
+  // the 101's: no copy, which on Deno and Bun is a call into the runtime per header.
+  // Headers a response may not change (a fetched one) are copied instead.
+  let headers = response.headers
   try {
-    headers.delete(UPGRADE_MARKER)
+    headers.delete('content-type')
   } catch {
     headers = copyHeaders(headers)
+    headers.delete('content-type')
   }
-  headers.delete('content-type')
   headers.delete('content-length')
   if (socket.protocol) headers.set('sec-websocket-protocol', socket.protocol)
   return { socket, headers }
 }
 
-/** A mutable copy of immutable headers, less the marker. */
+/** A mutable copy of immutable headers. */
 function copyHeaders(from: Headers): Headers {
   const headers = new Headers()
-  from.forEach((value, key) => {
-    if (key !== UPGRADE_MARKER) headers.append(key, value)
-  })
+  from.forEach((value, key) => headers.append(key, value))
   return headers
 }

@@ -38,6 +38,19 @@ describe('routing and middleware', () => {
     expect(res.headers['x-portsocket-upgrade']).toBeUndefined()
   })
 
+  it('a response middleware rebuilt from the upgrade (c.res read before next()) still upgrades, with its headers', async () => {
+    const res = await rawHandshake(wsUrl('/v1/secure/rooms/lobby?token=good&touch=before'))
+    expect(res.status).toBe(101)
+    expect(res.headers['x-touched']).toBe('before')
+    expect(res.headers['x-after-upgrade']).toBe('yes')
+  })
+
+  it('a response middleware sets after next() replaces the upgrade: the client gets it, not a 101', async () => {
+    const res = await rawHandshake(wsUrl('/v1/secure/rooms/lobby?token=good&replace=after'))
+    expect(res.status).toBe(409)
+    expect(res.body).toBe('replaced after the handler')
+  })
+
   it('a plain GET to a WebSocket route gets 426 Upgrade Required', async () => {
     const res = await fetch(`${baseUrl}/ws/echo`)
     expect(res.status).toBe(426)
