@@ -523,10 +523,16 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
    * rejection closes this socket), then goes on with the queue. One `then` per promise.
    */
   #waitFor(result: unknown, afterMessage = false): void {
-    if (!isThenable(result)) {
-      if (afterMessage) this.#settled()
-      return
-    }
+    if (isThenable(result)) return this.#waitAsync(result, afterMessage)
+    if (afterMessage) this.#settled()
+  }
+
+  /**
+   * {@link #waitFor} for a promise. Apart from it because of its closures: a function
+   * whose variables closures capture allocates their scope on every call, and the usual
+   * hook returns nothing.
+   */
+  #waitAsync(result: PromiseLike<unknown>, afterMessage: boolean): void {
     this.#busy = true
     const done = () => {
       this.#busy = false
