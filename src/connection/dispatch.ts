@@ -49,22 +49,40 @@ function handleValidated(
   ack: number | undefined,
   message: Message,
 ): unknown {
-  const run = (checked: Checked): unknown => {
-    if (!checked.ok) return invalid(conn, type, checked.issues, ack)
-    return answer(conn, ack, (entry.handler as EventHandler<any>)(conn.socket, checked.value, message))
-  }
   const checked = validate(entry.schema, data)
-  return checked instanceof Promise ? checked.then(run) : run(checked)
+  if (checked instanceof Promise) return validatedLater(conn, type, entry, checked, ack, message)
+  return validated(conn, type, entry, checked, ack, message)
+}
+
+/** Runs an event's handler once its data passed the schema, or applies `invalidEvents`. */
+function validated(conn: Connection, type: string, entry: ValidatedEvent<any, any>, checked: Checked, ack: number | undefined, message: Message): unknown {
+  if (!checked.ok) return invalid(conn, type, checked.issues, ack)
+  return answer(conn, ack, (entry.handler as EventHandler<any>)(conn.socket, checked.value, message))
+}
+
+/** {@link validated} after an async schema; apart so that its closure's scope is allocated only here. */
+function validatedLater(
+  conn: Connection,
+  type: string,
+  entry: ValidatedEvent<any, any>,
+  checking: Promise<Checked>,
+  ack: number | undefined,
+  message: Message,
+): Promise<unknown> {
+  return checking.then((checked) => validated(conn, type, entry, checked, ack, message))
 }
 
 /** Sends the ack once the handler's result has settled; a throw or rejection is left to the connection (1011). */
 function answer(conn: Connection, ack: number | undefined, result: unknown): unknown {
   if (ack === undefined) return result
-  if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-    return (result as PromiseLike<unknown>).then((value) => void conn.write(ackText(ack, value)))
-  }
+  if (result && typeof (result as PromiseLike<unknown>).then === 'function') return answerLater(conn, ack, result as PromiseLike<unknown>)
   conn.write(ackText(ack, result))
   return undefined
+}
+
+/** {@link answer} for a promise; apart so that its closure's scope is allocated only here, not per event. */
+function answerLater(conn: Connection, ack: number, result: PromiseLike<unknown>): PromiseLike<void> {
+  return result.then((value) => void conn.write(ackText(ack, value)))
 }
 
 function ackText(ack: number, data: unknown): string {

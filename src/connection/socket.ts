@@ -7,6 +7,7 @@ import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
 import { CloseCode, isSendableCloseCode } from './close-codes.ts'
 import { EPOCH, sinceEpoch } from './epoch.ts'
 import { newId } from './id.ts'
+import type { Runtime } from '../runtime/runtime.ts'
 import type { Connection } from './connection.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
 import { ReadyState } from './lifecycle.ts'
@@ -168,34 +169,29 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
    * name, a name over 128 characters, or more than `maxRooms` rooms.
    */
   join(room: string): Promise<void> {
-    let joined: Promise<void>
-    try {
-      joined = this.#hub().join(this, room)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return this.#persistAfter(joined)
+    return this.#changeRooms('join', room)
   }
 
   /** Leaves a room. */
   leave(room: string): Promise<void> {
-    let left: Promise<void>
-    try {
-      left = this.#hub().leave(this, room)
-    } catch (error) {
-      return Promise.reject(error)
-    }
-    return this.#persistAfter(left)
+    return this.#changeRooms('leave', room)
   }
 
   /**
-   * The hub's promise, followed by a save where the runtime keeps sockets across restarts.
-   * Not async: elsewhere the hub's own promise is handed back, which spares every open
-   * hook that joins a room a promise and an async function's machinery.
+   * Asks the hub to join or leave, and saves the socket afterwards where the runtime keeps
+   * sockets across restarts. Not async: elsewhere the hub's own promise is handed back,
+   * which spares every open hook that joins a room a promise and an async function's
+   * machinery; a throw becomes a rejection, as from an async function.
    */
-  #persistAfter(done: Promise<void>): Promise<void> {
+  #changeRooms(change: 'join' | 'leave', room: string): Promise<void> {
+    let done: Promise<void>
+    try {
+      done = this.#hub()[change](this, room)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const runtime = connectionOf(this).runtime
-    return runtime?.persist ? done.then(() => runtime.persist!(this)) : done
+    return runtime?.persist ? savedAfter(done, runtime, this) : done
   }
 
   /** Everyone else in a room (this socket excluded): `socket.to(room).send(…)`. */
@@ -268,4 +264,12 @@ export function toWebSocketUrl(url: string): string {
   if (url.startsWith('https:')) return `wss:${url.slice(6)}`
   if (url.startsWith('http:')) return `ws:${url.slice(5)}`
   return url
+}
+
+/**
+ * `done`, then a save of the socket by its runtime. A function of its own so that the
+ * closure's scope is allocated only where a runtime persists.
+ */
+function savedAfter(done: Promise<void>, runtime: Runtime<any>, socket: ServerSocket<any, any>): Promise<void> {
+  return done.then(() => runtime.persist!(socket))
 }
