@@ -5,7 +5,7 @@ import { Connection } from '../connection/connection.ts'
 import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import { runtimeOf } from '../runtime/served.ts'
 import { checkHandshake, checkOrigin, isUpgradeRequest, selectProtocol } from './handshake.ts'
-import { resolveOptions, type SocketOptions } from './options.ts'
+import { resolveOptions, type ResolvedOptions, type SocketOptions } from './options.ts'
 
 /** What {@link upgrade} gives a handler: the socket to wire, and the response to return. */
 export interface Upgrade<Data> {
@@ -15,8 +15,11 @@ export interface Upgrade<Data> {
 
 // The handler's response travels back through the rest of the middleware chain, which
 // may add headers to it or replace it; the upgrade is kept with the request until the
-// runtime sees the final response.
-const pending = new WeakMap<Request, Upgrade<any>>()
+// runtime sees the final response. A property of the request, not a WeakMap entry: a set
+// and a delete per upgrade in V8's ephemeron table took about a third of createUpgrade's
+// own time in a CPU profile of Node opens.
+const pendingUpgrade = Symbol('portsocket.upgrade')
+type Pending = Request & { [pendingUpgrade]?: Upgrade<any> | undefined }
 
 /**
  * Upgrades the request inside a Hono handler, in the shape of Deno's and Workers'
@@ -39,13 +42,17 @@ export function upgrade<Data = Record<string, any>, E extends Env = any, P exten
   c: Context<E, P, any>,
   options: SocketOptions<Data, E, P> = {},
 ): Upgrade<Data> {
-  return createUpgrade(c, options, undefined, undefined)
+  return createUpgrade(c, resolveOptions(options), undefined, undefined)
 }
 
-/** Makes the socket and the placeholder response; `route` is the id of a `websocket()` route whose hooks can be looked up again. */
+/**
+ * Makes the socket and the placeholder response. `resolved` are the route's options,
+ * resolved once per route; `route` is the id of a `websocket()` route whose hooks can be
+ * looked up again.
+ */
 export function createUpgrade<Data>(
   c: Context<any, any, any>,
-  options: SocketOptions<Data, any, any>,
+  resolved: ResolvedOptions,
   hooks: SocketHooks<Data, any, any, any, any> | undefined,
   route: string | undefined,
 ): Upgrade<Data> {
@@ -65,7 +72,6 @@ export function createUpgrade<Data>(
     )
   }
   checkHandshake(request)
-  const resolved = resolveOptions(options)
   checkOrigin(c, resolved)
   const protocol = selectProtocol(c, resolved) ?? ''
   const data = resolved.data ? (resolved.data(c) as Data) : ({} as Data)
@@ -82,7 +88,7 @@ export function createUpgrade<Data>(
   // Node, a dozen of undici's functions compiled hot), and a marker would be copied onto
   // any response a middleware sets afterwards.
   const made: Upgrade<Data> = { socket, response: c.body(null, 200) }
-  pending.set(request, made)
+  ;(request as Pending)[pendingUpgrade] = made
   return made
 }
 
@@ -97,9 +103,9 @@ export function createUpgrade<Data>(
  * Any other response (`c.res = new Response(...)` after `next()`) replaces the upgrade.
  */
 export function takeUpgrade(request: Request, response: Response): { socket: ServerSocket<any>; headers: Headers } | undefined {
-  const made = pending.get(request)
+  const made = (request as Pending)[pendingUpgrade]
   if (!made) return undefined
-  pending.delete(request)
+  ;(request as Pending)[pendingUpgrade] = undefined
   const socket = made.socket
   if (response !== made.response && (response.status !== 200 || response.body !== null)) {
     connectionOf(socket).detached(1006, 'upgrade not completed')

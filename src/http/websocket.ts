@@ -39,13 +39,14 @@ export function websocket<
     const plain = hooks as SocketHooks<Data, any, any, any, any>
     const opts = withData(options, plain)
     const route = resolved.id === undefined ? undefined : registerRoute(resolved.id, plain, opts).id
+    const final = resolveOptions(opts) // once per route, not a lookup per upgrade
     // Not async: Hono answers a handler's plain Response (and catches its throw) without
     // the promises an async handler costs per upgrade.
-    return ((c: Context<E, P>) => createUpgrade(c, opts, plain, route).response) as unknown as MiddlewareHandler<E, P, { outputFormat: 'ws' }>
+    return ((c: Context<E, P>) => createUpgrade(c, final, plain, route).response) as unknown as MiddlewareHandler<E, P, { outputFormat: 'ws' }>
   }
   return async (c) => {
     const made = (await hooks(c)) as SocketHooks<Data, any, any, any, any>
-    return createUpgrade(c, withData(options, made), made, undefined).response
+    return createUpgrade(c, resolveOptions(withData(options, made)), made, undefined).response
   }
 }
 
