@@ -68,7 +68,11 @@ export class MemoryHub implements Hub, OutTally {
   }
 
   detach(socket: ServerSocket<any>): void {
-    for (const room of [...socket.rooms]) this.#leave(socket, room)
+    // From the core's own record, not `socket.rooms` (a new Set for a single room):
+    // #leave changes the record, so several rooms are copied first.
+    const rooms = connectionOf(socket).roomSet
+    if (typeof rooms === 'string') this.#leave(socket, rooms)
+    else if (rooms) for (const room of [...rooms]) this.#leave(socket, room)
     this.#sockets.delete(socket.id)
   }
 

@@ -101,6 +101,15 @@ describe('MemoryHub', () => {
     expect(await hub.rooms()).toEqual([])
     expect(await hub.connection(a.socket.id)).toBeUndefined()
     expect(a.transport.topics.has('r2')).toBe(false)
+    // In several rooms when it closes (the core then keeps a set, not a single name).
+    const b = open('b')
+    const c = open('c')
+    for (const room of ['r1', 'r2', 'r3']) await b.socket.join(room)
+    await c.socket.join('r2')
+    runtime.detached(b.socket, 1000, '')
+    expect(await hub.rooms()).toEqual(['r2'])
+    expect((await hub.connection(c.socket.id))?.rooms).toEqual(['r2'])
+    expect([...b.transport.topics]).toEqual([])
   })
 
   it('uses native publish when it can, and loops when the excluded sender has closed', async () => {
