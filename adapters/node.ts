@@ -5,6 +5,7 @@ import { createAdaptorServer } from '@hono/node-server'
 import { WebSocket, WebSocketServer } from 'ws'
 import * as wsModule from 'ws'
 import { upgradeRequest } from './node/request.ts'
+import { carriesNoHeaders } from './node/response.ts'
 import { ReadyState, Runtime, TransportError, type FetchApp, type Hub, type Payload, type Server, type ServeOptions, type ServerSocket, type Transport } from '../src/index.ts'
 
 type NodeEnv = { incoming: IncomingMessage; outgoing?: unknown }
@@ -106,6 +107,16 @@ class NodeRuntime extends Runtime<NodeEnv> {
   }
 
   #lastAddress = ''
+
+  /**
+   * ws writes the 101 itself: the subprotocol through `handleProtocols`, body and
+   * handshake headers left out by `addAcceptedHeaders`. So the app's response headers are
+   * only read, and a placeholder that carries none is not asked for them (building an
+   * empty `Headers` per upgrade showed in profiles).
+   */
+  protected override handshakeHeaders(response: Response): Headers {
+    return carriesNoHeaders(response) ? NO_HEADERS : response.headers
+  }
 
   protected accept(request: Request, socket: ServerSocket<any>, headers: Headers, env: NodeEnv): Response | undefined {
     const incoming = env.incoming as UpgradeRequest
@@ -351,15 +362,20 @@ function dropOnFailure(socket: Duplex): (error: unknown) => void {
   }
 }
 
+/** What `handshakeHeaders` answers for a response without headers; only ever read. */
+const NO_HEADERS = new Headers()
+
 /** ws's 'headers' event: the accepting response's headers (those a 101 may carry) join ws's own. */
 function addAcceptedHeaders(lines: string[], request: UpgradeRequest): void {
-  request[headersFor]?.forEach((value, key) => {
+  const headers = request[headersFor]
+  if (headers === undefined || headers === NO_HEADERS) return
+  headers.forEach((value, key) => {
     if (!HANDSHAKE_HEADERS.has(key)) lines.push(`${key}: ${value}`)
   })
 }
 
 /** Headers of the accepting response that ws writes itself or that a 101 must not carry. */
 const HANDSHAKE_HEADERS = new Set([
-  'connection', 'content-length', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
+  'connection', 'content-length', 'content-type', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-protocol',
 ])

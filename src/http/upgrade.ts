@@ -93,16 +93,16 @@ export function createUpgrade<Data>(
 }
 
 /**
- * Called by the runtime once the app has answered: the socket to accept and
- * the headers for the 101, or undefined when the final response is not this upgrade
- * (no upgrade was made, or middleware replaced the response).
+ * Called by the runtime once the app has answered: the socket to accept, or undefined
+ * when the final response is not this upgrade (no upgrade was made, or middleware
+ * replaced the response).
  *
  * The final response is the upgrade's when it is the placeholder itself (middleware may
  * have added headers to it) or, built from it, still a 200 without a body: Hono rebuilds
  * the handler's response when middleware read `c.res` before `next()` (its cors does).
  * Any other response (`c.res = new Response(...)` after `next()`) replaces the upgrade.
  */
-export function takeUpgrade(request: Request, response: Response): { socket: ServerSocket<any>; headers: Headers } | undefined {
+export function takeUpgrade(request: Request, response: Response): ServerSocket<any> | undefined {
   const made = (request as Pending)[pendingUpgrade]
   if (!made) return undefined
   ;(request as Pending)[pendingUpgrade] = undefined
@@ -111,9 +111,16 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
     connectionOf(socket).detached(1006, 'upgrade not completed')
     return undefined
   }
-  // The response is discarded for the 101, so its own headers (less the body's) serve as
-  // the 101's: no copy, which on Deno and Bun is a call into the runtime per header.
-  // Headers a response may not change (a fetched one) are copied instead.
+  return socket
+}
+
+/**
+ * The headers for the 101 from the response that accepted the upgrade: its own, less
+ * the body's, with the chosen subprotocol. The response is discarded for the 101, so its
+ * headers are used in place: no copy, which on Deno and Bun is a call into the runtime
+ * per header. Headers a response may not change (a fetched one) are copied instead.
+ */
+export function handshakeHeaders(response: Response, protocol: string): Headers {
   let headers = response.headers
   try {
     headers.delete('content-type')
@@ -122,8 +129,8 @@ export function takeUpgrade(request: Request, response: Response): { socket: Ser
     headers.delete('content-type')
   }
   headers.delete('content-length')
-  if (socket.protocol) headers.set('sec-websocket-protocol', socket.protocol)
-  return { socket, headers }
+  if (protocol) headers.set('sec-websocket-protocol', protocol)
+  return headers
 }
 
 /** A mutable copy of immutable headers. */

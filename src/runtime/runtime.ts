@@ -5,7 +5,7 @@ import type { FanOut, Hub } from '../delivery/hub.ts'
 import { MemoryHub } from '../delivery/memory-hub.ts'
 import { resolveOptions } from '../http/options.ts'
 import { routeById } from '../http/routes.ts'
-import { takeUpgrade } from '../http/upgrade.ts'
+import { handshakeHeaders, takeUpgrade } from '../http/upgrade.ts'
 import { markServed } from './served.ts'
 import { Sweep, sweepOf, type Clock, type Swept } from './sweep.ts'
 import type { Transport } from './transport.ts'
@@ -130,16 +130,25 @@ export abstract class Runtime<Env = unknown> implements FanOut {
 
   /** The app answered: completes the upgrade it made, if the answer is still that upgrade. */
   #complete(request: Request, response: Response, env: Env): Response | undefined | Promise<Response | undefined> {
-    const upgrade = takeUpgrade(request, response)
-    if (!upgrade) return response
+    const socket = takeUpgrade(request, response)
+    if (!socket) return response
     let accepted: Response | undefined | Promise<Response | undefined>
     try {
-      accepted = this.accept(request, upgrade.socket, upgrade.headers, env)
+      accepted = this.accept(request, socket, this.handshakeHeaders(response, socket), env)
     } catch (error) {
-      return this.#refused(upgrade.socket, error)
+      return this.#refused(socket, error)
     }
     if (!(accepted instanceof Promise)) return accepted
-    return accepted.catch((error: unknown) => this.#refused(upgrade.socket, error))
+    return accepted.catch((error: unknown) => this.#refused(socket, error))
+  }
+
+  /**
+   * The headers `accept` gets for the 101, from the response the app accepted the upgrade
+   * with: its own, less the body's, with the chosen subprotocol. An adapter whose runtime
+   * writes the handshake itself may answer more cheaply.
+   */
+  protected handshakeHeaders(response: Response, socket: ServerSocket<any>): Headers {
+    return handshakeHeaders(response, socket.protocol)
   }
 
   /** The runtime refused the upgrade (a malformed handshake): the socket never opens. */
