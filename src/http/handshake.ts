@@ -56,9 +56,11 @@ export function offeredProtocols(request: Request): string[] {
  * `acceptWithoutProtocol`.
  */
 export function selectProtocol(c: Context, options: ResolvedOptions): string | undefined {
-  const offered = offeredProtocols(c.req.raw)
   const supported = options.protocols
-  if (!supported || offered.length === 0) return undefined
+  // A route without protocols reads no header (on Bun and Deno each read is a call into the runtime).
+  if (!supported) return undefined
+  const offered = offeredProtocols(c.req.raw)
+  if (offered.length === 0) return undefined
   const chosen =
     typeof supported === 'function' ? supported(offered, c) : supported.find((p) => offered.includes(p))
   // Only what the client offered may be echoed, even if a selector returns something else.
