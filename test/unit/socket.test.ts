@@ -2,7 +2,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SocketHooks } from '../../src/connection/hooks.ts'
 import type { SocketOptions } from '../../src/http/options.ts'
 import { GRID } from '../../src/runtime/sweep.ts'
-import { make as makeSocket } from './support.ts'
+import { Connection } from '../../src/connection/connection.ts'
+import { resolveOptions } from '../../src/http/options.ts'
+import { FakeRuntime, FakeTransport, make as makeSocket } from './support.ts'
 
 function make(options: SocketOptions = {}, hooks?: SocketHooks) {
   const made = makeSocket(options, hooks)
@@ -166,6 +168,31 @@ describe('ServerSocket', () => {
     vi.advanceTimersByTime(1000)
     expect(transport.terminated).toBe(1)
     expect(closes).toMatchObject([{ code: 1006, reason: 'heartbeat timeout' }])
+  })
+
+  it('spreads the heartbeats of sockets opened together over the interval, one ping each per interval', () => {
+    vi.useFakeTimers()
+    const runtime = new FakeRuntime()
+    const options = resolveOptions({ heartbeat: { interval: 3200 } })
+    const transports = Array.from({ length: 64 }, () => new FakeTransport())
+    const sockets = transports.map((transport) => {
+      const socket = new Connection({ url: 'ws://x/', protocol: '', data: {}, options, hooks: undefined })
+      runtime.open(socket, transport)
+      return socket
+    })
+    const pinged = () => transports.reduce((n, t) => n + t.pings, 0)
+    // Step through two intervals one grid step at a time, counting the pings of each step.
+    const perStep: number[] = []
+    for (let t = 0; t < 6400; t += GRID) {
+      const before = pinged()
+      vi.advanceTimersByTime(GRID)
+      perStep.push(pinged() - before)
+      transports.forEach((transport, i) => transport.pings && runtime.ponged(sockets[i]!))
+    }
+    // 64 sockets in 32 slots: two per slot, never all at once; each pinged once per interval.
+    expect(Math.max(...perStep)).toBe(2)
+    expect(perStep.filter((n) => n > 0).length).toBe(64)
+    expect(transports.map((t) => t.pings)).toEqual(transports.map(() => 2))
   })
 
   it('leaves liveness to transports that check it themselves', () => {
