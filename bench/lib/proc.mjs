@@ -30,6 +30,21 @@ export function processTicks(pid) {
   }
 }
 
+/**
+ * utime + stime of a process's main thread alone (the thread whose id is the pid): where
+ * Node, Bun and Deno run JavaScript and their event loop. The other threads are the
+ * engine's helpers (JIT compiles, concurrent GC) and the runtime's I/O pools. 0 once gone.
+ */
+export function mainThreadTicks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(f[11]) + Number(f[12])
+  } catch {
+    return 0
+  }
+}
+
 /** utime + stime summed over `pids`. */
 export const ticksOf = (pids) => pids.reduce((sum, pid) => sum + processTicks(pid), 0)
 

@@ -115,6 +115,8 @@ function tables(run) {
     })
   }
   if (o.scenarios.includes('idle')) {
+    // Runs saved before the main thread was measured apart have no such column.
+    const mainThread = Object.values(run.results).some((rows) => Object.values(rows).some((row) => row.idle?.some((r) => r?.steps?.some((s) => s.openMainUs !== undefined))))
     c.idle.steps.forEach((n, k) => {
       // workerd runs the first step only.
       const runtimes = o.runtimes.filter((r) => k === 0 || r !== 'workerd')
@@ -123,7 +125,11 @@ function tables(run) {
       const from = k === 0 ? 0 : c.idle.steps[k - 1]
       out.push({
         title: `Idle: ${n.toLocaleString('en-US')} connections held${k ? ` (opening ${from.toLocaleString('en-US')} to ${n.toLocaleString('en-US')})` : ''}${k && o.runtimes.includes('workerd') ? '; workerd runs the first step only' : ''}`,
-        header: ['runtime', 'server', 'RSS growth per connection, KiB', 'vs raw', 'open time, s', 'vs raw', 'server CPU per open, µs', 'vs raw', 'RSS before, MiB'],
+        header: [
+          'runtime', 'server', 'RSS growth per connection, KiB', 'vs raw', 'open time, s', 'vs raw', 'server CPU per open, µs', 'vs raw',
+          ...(mainThread ? ['of it on the main thread, µs', 'vs raw'] : []),
+          'RSS before, MiB',
+        ],
         rows: rowsFor(run, 'idle', (rt, impl) => [
           range(fig(rt, impl, 'idle', pick('bytesPerConn')), kib),
           vsRaw(rt, impl, 'idle', pick('bytesPerConn')),
@@ -131,6 +137,7 @@ function tables(run) {
           vsRaw(rt, impl, 'idle', pick('openMs')),
           range(fig(rt, impl, 'idle', pick('openCpuUs'))),
           vsRaw(rt, impl, 'idle', pick('openCpuUs')),
+          ...(mainThread ? [range(fig(rt, impl, 'idle', pick('openMainUs'))), vsRaw(rt, impl, 'idle', pick('openMainUs'))] : []),
           range(fig(rt, impl, 'idle', pick('rssBefore')), (b) => (b / 2 ** 20).toFixed(0)),
         ], runtimes),
       })
@@ -251,7 +258,7 @@ export function markdown(run, previous = '') {
       `- **Echo:** ${c.scenarios.echo.clients} connections to /echo, each with one ${c.scenarios.echo.payloadBytes}-byte text in flight; CPU per round trip, round trips per second, p50/p99 latency over the measured windows.`,
       ...(o.scenarios.includes('room') ? [`- **Room:** ${c.scenarios.room.members} members, member 0 sends batches of ${c.scenarios.room.perBatch}; the next batch once all have arrived.`] : []),
       `- **Idle:** 8 warm-up connections opened and closed; 1 s of quiet; a full GC (not on workerd); VmRSS of the server (on workerd, of the workerd process that runs the Worker). ` +
-        `Then for each step (${c.scenarios.idle.steps.join(', ')} connections held) the clients open /chat members, ${c.scenarios.idle.parallel} handshakes in flight per process; the runner records the wall time and the server's CPU for those opens, waits 1 s, runs a full GC and reads VmRSS again. ` +
+        `Then for each step (${c.scenarios.idle.steps.join(', ')} connections held) the clients open /chat members, ${c.scenarios.idle.parallel} handshakes in flight per process; the runner records the wall time and the server's CPU for those opens (and, apart, its main thread's: where JavaScript and the event loop run, without the engine's helper threads that compile hot code and mark and sweep the heap concurrently; not on workerd), waits 1 s, runs a full GC and reads VmRSS again. ` +
         'Memory per connection = RSS growth since before the first step / connections held.',
       '- Compression is never offered. Servers keep their defaults otherwise (portsocket: 30 s heartbeat, 1 MiB limit; crossws and Bun/Deno: their own idle timeouts).',
       ...(!o.runtimes.includes('workerd') ? [] : ['- workerd (under `wrangler dev`): the load goes straight to the workerd process that runs the Worker, not through wrangler\'s dev proxy (which runs out of descriptors near 3,300 connections; `--via-proxy` uses it). Its CPU figure counts the whole tree (wrangler\'s Node process and both workerd processes).']),

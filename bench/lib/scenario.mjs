@@ -4,7 +4,7 @@
  * /proc/<pid>/stat) over the measured windows, the load clients' CPU, and what the rest of
  * the machine was doing meanwhile.
  */
-import { machineTicks, processTree, steadyRss, TICK_US, ticksOf } from './proc.mjs'
+import { machineTicks, mainThreadTicks, processTree, steadyRss, TICK_US, ticksOf } from './proc.mjs'
 import { startClient } from './processes.mjs'
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -138,6 +138,9 @@ async function idle(server, spec, config) {
   try {
     const serverPids = processTree(server.pid)
     const clientPids = clients.map((c) => c.pid)
+    // The JavaScript thread of the server, apart from the engine's helper threads; workerd
+    // runs under wrangler, its Worker's thread not told apart here.
+    const main = server.runtime !== 'workerd'
     await sleep(1000)
     await collectGarbage(server)
     const before = await steadyRss(server.memoryPid)
@@ -145,8 +148,11 @@ async function idle(server, spec, config) {
     let held = 0
     for (const step of spec.steps) {
       const a = snapshot(serverPids, clientPids)
+      const mainA = main ? mainThreadTicks(server.pid) : 0
       for (const [index, c] of clients.entries()) c.send(`open ${Math.ceil((step - index) / config.procs)}`)
       const opened = await Promise.all(clients.map((c) => c.next('opened', 300_000)))
+      // Read inside the span of a and b: the main thread's figure never exceeds the process's.
+      const mainB = main ? mainThreadTicks(server.pid) : 0
       const b = snapshot(serverPids, clientPids)
       const connections = opened.reduce((s, o) => s + o.connections, 0)
       const cpu = span(a, b)
@@ -158,6 +164,7 @@ async function idle(server, spec, config) {
         opened: connections - held,
         openMs: cpu.ms,
         openCpuUs: (cpu.server * TICK_US) / (connections - held),
+        ...(main && { openMainUs: ((mainB - mainA) * TICK_US) / (connections - held) }),
         bytesPerConn: (after - before) / connections,
         rssBefore: before,
         rssAfter: after,

@@ -47,6 +47,35 @@ describe('npm run bench', () => {
     expect(run.versions.ws).toMatch(/^\d+\.\d+\.\d+/)
   })
 
+  it('holds idle connections on Node and reports memory and CPU per open, the main thread apart', { timeout: 180_000 }, async () => {
+    const json = join(scratch, 'idle.json')
+    const { code, stdout, stderr } = await bench(['--runtime', 'node', '--impl', 'portsocket', '--scenario', 'idle', '--idle', '300', '--rounds', '1', '--no-write', '--json', json])
+    expect({ code, stderr: stderr.slice(-2000) }).toEqual({ code: 0, stderr: expect.any(String) })
+    const run = JSON.parse(readFileSync(json, 'utf8'))
+    const [round] = run.results.node.portsocket.idle
+    expect(round.error).toBeUndefined()
+    const [step] = round.steps
+    expect(step.connections).toBe(300)
+    expect(step.openCpuUs).toBeGreaterThan(0)
+    // The main thread is one of the server's threads: its share is never more than the whole.
+    expect(step.openMainUs).toBeGreaterThan(0)
+    expect(step.openMainUs).toBeLessThanOrEqual(step.openCpuUs)
+    expect(Number.isFinite(step.bytesPerConn)).toBe(true)
+    expect(stdout).toContain('of it on the main thread')
+  })
+
+  it('npm run bench:heartbeat holds connections on Node and reports the event-loop stalls', { timeout: 120_000 }, async () => {
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const args = ['bench/heartbeat.mjs', '--runtime', 'node', '--connections', '200', '--interval', '500', '--intervals', '2']
+      execFile(process.execPath, args, { cwd: root, timeout: 90_000 }, (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
+      })
+    })
+    expect({ code, stderr: stderr.slice(-2000) }).toEqual({ code: 0, stderr: expect.any(String) })
+    // One row: the longest stall, the median second's, and how many seconds passed 50 ms, of those watched.
+    expect(stdout).toMatch(/^\| node \| \d+ \| [\d.]+ \| \d+ of [1-9]\d* \|$/m)
+  })
+
   it('--help documents every option the runner accepts', async () => {
     const { code, stdout } = await bench(['--help'], 30_000)
     expect(code).toBe(0)

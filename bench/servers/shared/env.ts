@@ -1,6 +1,7 @@
 /** Where a benchmark server listens: PORT from the orchestrator, always on loopback. */
 const g = globalThis as any
-const read = (name: string): string | undefined => (g.Deno ? g.Deno.env.get(name) : g.process?.env?.[name])
+/** An environment variable, on Node, Bun and Deno alike. */
+export const read = (name: string): string | undefined => (g.Deno ? g.Deno.env.get(name) : g.process?.env?.[name])
 
 export const port = Number(read('PORT') ?? 3000)
 export const hostname = '127.0.0.1'
