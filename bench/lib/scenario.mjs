@@ -151,7 +151,8 @@ async function idle(server, spec, config) {
       const mainA = main ? mainThreadTicks(server.pid) : 0
       for (const [index, c] of clients.entries()) c.send(`open ${Math.ceil((step - index) / config.procs)}`)
       const opened = await Promise.all(clients.map((c) => c.next('opened', 300_000)))
-      // Read inside the span of a and b: the main thread's figure never exceeds the process's.
+      // Read inside the span of a and b, so the main thread's span lies within the process's
+      // (the kernel rounds a thread's and a process's ticks apart: they can differ by a tick).
       const mainB = main ? mainThreadTicks(server.pid) : 0
       const b = snapshot(serverPids, clientPids)
       const connections = opened.reduce((s, o) => s + o.connections, 0)

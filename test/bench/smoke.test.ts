@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 // @ts-ignore: a plain .mjs module without declarations
 import { OPTIONS } from '../../bench/lib/options.mjs'
+// @ts-ignore: a plain .mjs module without declarations
+import { TICK_US } from '../../bench/lib/proc.mjs'
 
 const root = new URL('../..', import.meta.url).pathname
 const scratch = mkdtempSync(join(tmpdir(), 'portsocket-bench-smoke-'))
@@ -57,9 +59,11 @@ describe('npm run bench', () => {
     const [step] = round.steps
     expect(step.connections).toBe(300)
     expect(step.openCpuUs).toBeGreaterThan(0)
-    // The main thread is one of the server's threads: its share is never more than the whole.
+    // The main thread is one of the server's threads: its share is not more than the whole,
+    // give or take the kernel's rounding, which adjusts a thread's and a process's clock
+    // ticks apart (two ticks over the step, at most).
     expect(step.openMainUs).toBeGreaterThan(0)
-    expect(step.openMainUs).toBeLessThanOrEqual(step.openCpuUs)
+    expect(step.openMainUs).toBeLessThanOrEqual(step.openCpuUs + (2 * TICK_US) / step.opened)
     expect(Number.isFinite(step.bytesPerConn)).toBe(true)
     expect(stdout).toContain('of it on the main thread')
   })
