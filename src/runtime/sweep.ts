@@ -97,22 +97,26 @@ export class Sweep {
   tick(now = Date.now()): void {
     this.#at = Infinity
     let next = Infinity
-    // Copies: a check may close its socket, which leaves the set.
-    for (const member of [...this.#watched, ...this.#members]) {
-      if (this.#failed.has(member)) continue
-      let at: number
-      try {
-        at = member.sweep(now)
-      } catch (error) {
-        // One connection's failure (a transport that threw on ping) never stops the others.
-        console.error('portsocket: a policy check failed:', error)
-        if (!this.#members.delete(member)) this.#failed.add(member)
-        continue
-      }
-      if (at < next) next = at
-    }
+    // The sets are walked in place, not copied (a copy per tick is an array of every open
+    // socket): a check that closes its socket deletes the member being visited, which a
+    // Set's iteration allows, and no check adds one.
+    for (const member of this.#watched) next = Math.min(next, this.#check(member, now))
+    for (const member of this.#members) next = Math.min(next, this.#check(member, now))
     if (!this.size) return this.clock.clear()
     // Never spin: anything due now is looked at on the next grid step.
     this.schedule(Math.max(next, now + 1))
+  }
+
+  /** Runs one member's due checks: when it next needs a look (Infinity once it failed). */
+  #check(member: Swept, now: number): number {
+    if (this.#failed.has(member)) return Infinity
+    try {
+      return member.sweep(now)
+    } catch (error) {
+      // One connection's failure (a transport that threw on ping) never stops the others.
+      console.error('portsocket: a policy check failed:', error)
+      if (!this.#members.delete(member)) this.#failed.add(member)
+      return Infinity
+    }
   }
 }

@@ -242,6 +242,27 @@ describe('the sweep', () => {
     expect(sweep.size).toBe(1) // bad is still in the owner's set: the owner removes it
   })
 
+  it('a check that closes its own socket mid-tick leaves the set, and the sockets after it are still looked at', () => {
+    vi.useFakeTimers()
+    // An interval under 32 ms has one slot: every socket beats in the same tick.
+    const options = { heartbeat: { interval: 20 } }
+    const first = make(options)
+    const runtime = first.runtime
+    const rest = [make(options), make(options), make(options)]
+    first.open()
+    for (const m of rest) runtime.open(m.socket, m.transport)
+    // Silent peers: one tick pings them all, a later one drops them all, one after the other.
+    vi.advanceTimersByTime(200)
+    expect([first, ...rest].map((m) => [m.transport.pings > 0, m.transport.terminated])).toEqual([
+      [true, 1],
+      [true, 1],
+      [true, 1],
+      [true, 1],
+    ])
+    expect(runtime.sockets.size).toBe(0)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
   it('wakes at the earliest deadline, rounded up to its grid', () => {
     const sets: number[] = []
     const clock: Clock = { set: (at) => void sets.push(at), clear: () => void sets.push(-1) }
