@@ -5,10 +5,10 @@
  * its event loop was late (bench/servers/shared/heartbeat-app.ts); this prints those
  * figures over several intervals. Every other message on the server waits out a stall.
  */
-import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { buildNodeServers } from './lib/build.mjs'
 import { root, sleep, startServer } from './lib/processes.mjs'
 import { spread } from './lib/stats.mjs'
 
@@ -65,11 +65,7 @@ async function openMany(url, n) {
 
 const stalls = (output) => [...output.matchAll(/^stall (\d+)$/gm)].map((m) => Number(m[1]))
 
-process.stdout.write('building the Node servers (tsc -p bench/tsconfig.json)... ')
-try {
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'bench/tsconfig.json')], { cwd: root, stdio: 'pipe' })
-} catch {}
-console.log('done')
+if (runtimes.includes('node')) buildNodeServers()
 console.log(`${connections} connections held, heartbeat every ${interval} ms, watched for ${intervals} intervals\n`)
 console.log('| runtime | longest stall, ms | median of each second\'s longest, ms | seconds with a stall over 50 ms |')
 console.log('| --- | ---: | ---: | ---: |')

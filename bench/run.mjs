@@ -6,10 +6,10 @@
  * read from /proc; throughput sits beside it. It measures and reports; it never fails on
  * a number. `npm run bench -- --help` lists every option (lib/options.mjs).
  */
-import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { buildNodeServers } from './lib/build.mjs'
 import { machine, versions } from './lib/machine.mjs'
 import { help, parse } from './lib/options.mjs'
 import { machineBusy } from './lib/proc.mjs'
@@ -30,19 +30,6 @@ const config = {
   windows: options.windows,
   windowMs: options.windowMs,
   scenarios: options.scenarioConfig,
-}
-
-/** The Node servers run tsc's output (bench/tsconfig.json compiles them, and the src/ and adapters/ they import, into bench/.build/). */
-function build() {
-  process.stdout.write('building the Node servers (tsc -p bench/tsconfig.json)... ')
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'bench/tsconfig.json')], { cwd: root, stdio: 'pipe' })
-    console.log('ok')
-  } catch (error) {
-    // Type errors still emit; a missing file does not, and the server start then says so.
-    console.log('type errors (running what tsc emitted):')
-    console.log(String(error.stdout ?? '').trim().split('\n').slice(0, 10).join('\n'))
-  }
 }
 
 const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0))
@@ -165,7 +152,7 @@ async function main() {
   const loadAverage = { start: os.loadavg() }
   console.log(`portsocket benchmark: ${options.runtimes.join(', ')} | ${[...options.scenarios, ...(options.cross ? ['cross (Node)'] : [])].join(', ')} | ${options.impls.join(', ')} | ${options.rounds} round(s), ${options.procs} load process(es)${options.quick ? ' | quick' : ''}`)
   console.log(`machine: ${os.cpus().length} cores, load average ${loadAverage.start.map((l) => l.toFixed(2)).join(' ')}`)
-  if (options.runtimes.includes('node') || options.cross) build()
+  if (options.runtimes.includes('node') || options.cross) buildNodeServers()
   if (options.cross) await requireRedis()
 
   let calibration
