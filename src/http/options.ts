@@ -35,6 +35,8 @@ export interface SocketOptions<Data = unknown, E extends Env = any, P extends st
    * Liveness check: every `interval` ms the server pings (where the runtime can) and
    * a socket that has neither answered nor sent anything since the previous check is
    * dropped, so a dead peer goes within two intervals. Default `{ interval: 30_000 }`.
+   * The sockets' pings are spread over the interval, so a server holding many sockets
+   * never pings them all at once.
    *
    * With `app: true` each tick also sends `{"type":"portsocket:ping"}`, which a browser
    * client (it cannot see protocol pings) answers with `{"type":"portsocket:pong"}`; the
