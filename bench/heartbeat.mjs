@@ -5,11 +5,9 @@
  * its event loop was late (bench/servers/shared/heartbeat-app.ts); this prints those
  * figures over several intervals. Every other message on the server waits out a stall.
  */
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildNodeServers } from './lib/build.mjs'
-import { root, sleep, startServer } from './lib/processes.mjs'
+import { sleep, startClient, startServer } from './lib/processes.mjs'
 import { spread } from './lib/stats.mjs'
 
 const { values } = parseArgs({
@@ -40,49 +38,33 @@ const interval = Number(values.interval)
 const intervals = Number(values.intervals)
 for (const r of runtimes) if (!['node', 'bun'].includes(r)) throw new Error(`--runtime: node or bun, not ${r}`)
 
-const WebSocket = createRequire(join(root, 'package.json'))('ws')
-
-/** Opens `n` idle connections, 64 handshakes in flight. */
-async function openMany(url, n) {
-  const sockets = []
-  let next = 0
-  const one = () =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(url)
-      ws.once('open', () => resolve(ws))
-      ws.once('error', reject)
-    })
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (next < n) {
-        next++
-        sockets.push(await one())
-      }
-    }),
-  )
-  return sockets
-}
-
-const stalls = (output) => [...output.matchAll(/^stall (\d+)$/gm)].map((m) => Number(m[1]))
+const stalls = (output) => [...output.matchAll(/^stall (\d+) closed \d+$/gm)].map((m) => Number(m[1]))
+const closedSoFar = (output) => Number([...output.matchAll(/^stall \d+ closed (\d+)$/gm)].at(-1)?.[1] ?? 0)
 
 if (runtimes.includes('node')) buildNodeServers()
 console.log(`${connections} connections held, heartbeat every ${interval} ms, watched for ${intervals} intervals\n`)
-console.log('| runtime | longest stall, ms | median of each second\'s longest, ms | seconds with a stall over 50 ms |')
-console.log('| --- | ---: | ---: | ---: |')
+console.log('| runtime | longest stall, ms | median of each second\'s longest, ms | seconds with a stall over 50 ms | connections dropped |')
+console.log('| --- | ---: | ---: | ---: | ---: |')
 for (const runtime of runtimes) {
   const server = await startServer(runtime, 'portsocket-heartbeat', { env: { HEARTBEAT_MS: String(interval) } })
-  let sockets = []
+  // The idle scenario's load client (bench/load.mjs, Bun's WebSocket, which answers pings)
+  // holds the connections in a process of its own.
+  const client = startClient('bun', { scenario: 'idle', url: server.url, index: 0, procs: 1, parallel: 64 })
   try {
-    sockets = await openMany(`${server.url}/held`, connections)
+    await client.next('hello', 30_000)
+    await client.next('ready', 60_000)
+    client.send(`open ${connections}`)
+    await client.next('opened', 300_000)
     // A second for the burst of opens to settle (its garbage, its compiles), then watch.
     await sleep(1000)
     const from = stalls(server.output()).length
+    const closedBefore = closedSoFar(server.output()) // the load client's warm-up connections
     await sleep(intervals * interval + 1000)
     const seen = stalls(server.output()).slice(from)
     const s = spread(seen)
-    console.log(`| ${runtime} | ${s?.max ?? '-'} | ${s?.median ?? '-'} | ${seen.filter((v) => v > 50).length} of ${seen.length} |`)
+    console.log(`| ${runtime} | ${s?.max ?? '-'} | ${s?.median ?? '-'} | ${seen.filter((v) => v > 50).length} of ${seen.length} | ${closedSoFar(server.output()) - closedBefore} |`)
   } finally {
-    for (const ws of sockets) ws.terminate()
+    await client.stop()
     await server.stop()
   }
 }

@@ -744,10 +744,10 @@ function firstBeat(now: number, interval: number): number {
   // Whole milliseconds: the beat is stored as a small integer (see epoch.ts).
   const phase = nextSlot * Math.floor(interval / BEAT_SLOTS)
   nextSlot = (nextSlot + 1) % BEAT_SLOTS
-  return phase + (Math.floor((now - phase) / interval) + 1) * interval
+  return beatAfter(phase, now, interval)
 }
 
-/** The beat after `previous` that is later than `now`: the socket keeps its slot even when a tick ran late. */
+/** The first beat after `now` on `previous`'s slot (a multiple of `interval` away): a late tick keeps the socket in its slot. */
 function beatAfter(previous: number, now: number, interval: number): number {
   return previous + (Math.floor((now - previous) / interval) + 1) * interval
 }

@@ -2,9 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SocketHooks } from '../../src/connection/hooks.ts'
 import type { SocketOptions } from '../../src/http/options.ts'
 import { GRID } from '../../src/runtime/sweep.ts'
-import { Connection } from '../../src/connection/connection.ts'
-import { resolveOptions } from '../../src/http/options.ts'
-import { FakeRuntime, FakeTransport, make as makeSocket } from './support.ts'
+import { make as makeSocket } from './support.ts'
 
 function make(options: SocketOptions = {}, hooks?: SocketHooks) {
   const made = makeSocket(options, hooks)
@@ -172,14 +170,11 @@ describe('ServerSocket', () => {
 
   it('spreads the heartbeats of sockets opened together over the interval, one ping each per interval', () => {
     vi.useFakeTimers()
-    const runtime = new FakeRuntime()
-    const options = resolveOptions({ heartbeat: { interval: 3200 } })
-    const transports = Array.from({ length: 64 }, () => new FakeTransport())
-    const sockets = transports.map((transport) => {
-      const socket = new Connection({ url: 'ws://x/', protocol: '', data: {}, options, hooks: undefined })
-      runtime.open(socket, transport)
-      return socket
-    })
+    const made = Array.from({ length: 64 }, () => makeSocket({ heartbeat: { interval: 3200 } }))
+    const runtime = made[0]!.runtime
+    for (const m of made) runtime.open(m.socket, m.transport)
+    const transports = made.map((m) => m.transport)
+    const sockets = made.map((m) => m.socket)
     const pinged = () => transports.reduce((n, t) => n + t.pings, 0)
     // Step through two intervals one grid step at a time, counting the pings of each step.
     const perStep: number[] = []
