@@ -15,7 +15,7 @@ const defaultProcs = () => Math.max(1, Math.min(4, os.cpus().length - 1))
 export const OPTIONS = [
   ['quick', 'flag', 'a short look: 1 round, 3 windows of 1 s, 1,000 idle connections (not for quoting)'],
   ['runtime', 'LIST', `runtimes, comma-separated: ${RUNTIMES.join(',')} (default: all)`],
-  ['impl', 'LIST', `servers: ${IMPLS.join(',')} (default: all; raw-prepared and raw-corked exist on Node only, raw-hono on Bun and Deno)`],
+  ['impl', 'LIST', `servers: ${IMPLS.join(',')} (default: all; raw-prepared and raw-corked exist on Node only, raw-hono on Node, Bun and Deno)`],
   ['scenario', 'LIST', `scenarios: ${SCENARIOS.join(',')} (default: ${DEFAULT_SCENARIOS.join(',')}; room: 1 sender to --members; cross: the chat over 3 instances on one Redis vs 1 instance vs socket.io + Redis adapter, its own fixed rows on Node (one row Node + Bun + Deno) whatever --runtime and --impl say; needs Redis at REDIS_URL or 127.0.0.1:6379)`],
   ['rounds', 'N', 'rounds per row; rows of a runtime alternate A B C A B C (default 3; quick 1)'],
   ['windows', 'N', 'measured windows per chat/echo/room run, after one warm-up window (default 5; quick 3)'],

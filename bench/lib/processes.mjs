@@ -358,7 +358,7 @@ export function startClient(client, spec) {
   }
 }
 
-/** Whether `impl` has a server on `runtime` (raw-prepared and raw-corked exist on Node only, raw-hono on Bun and Deno). */
+/** Whether `impl` has a server on `runtime` (raw-prepared and raw-corked exist on Node only, raw-hono on Node, Bun and Deno). */
 export function hasServer(runtime, impl) {
   const file = runtime === 'workerd' ? `bench/servers/workerd/${impl}.toml` : `bench/servers/${runtime}/${impl}.ts`
   return existsSync(join(root, file))

@@ -13,6 +13,7 @@ export const HOW = {
     raw: '`ws` on node:http; naive loop: `ws.send(text)` per member (the frame is encoded for each)',
     'raw-prepared': "`ws` on node:http; `Sender.frame` once per message, then each member's `sendFrame` (portsocket's framing, without its corking)",
     'raw-corked': 'as raw-prepared, and each member\'s TCP socket corked once per tick (uncorked on `process.nextTick`): one write per member per batch of incoming messages (portsocket\'s Node technique)',
+    'raw-hono': 'as raw, each upgrade routed through a Hono app first, on the lightweight request portsocket\'s adapter builds (what Hono\'s routing and Context cost alone)',
     portsocket: '`serve()` from portsocket/node; rooms (frame encoded once, `sendFrame` per member, each socket corked once per tick)',
     hono: '@hono/node-server v2 `upgradeWebSocket` + `ws` server; send loop over a Set',
     crossws: 'crossws/adapters/node on node:http; `peer.send` + `peer.publish`',
