@@ -29,7 +29,9 @@ export function targetList(run) {
   const add = (t) => out.push({ impl: 'portsocket', base: 'raw', ...t })
   for (const runtime of ['node', 'bun']) {
     add({ runtime, scenario: 'idle', what: `memory per idle connection (${opens} held) <= 1.2x raw`, pick: step(0, 'bytesPerConn'), unit: 'KiB', op: '<=', limit: 1.2 })
-    // The baseline of each round is the peer that held its connections in the least memory in that round.
+  }
+  // On every runtime; the baseline of each round is the peer that held its connections in the least memory in that round.
+  for (const runtime of ['node', 'bun', 'deno', 'workerd']) {
     add({ runtime, scenario: 'idle', base: PEERS, what: `memory per idle connection (${opens} held) no worse than the best peer (Hono helper, crossws)`, pick: step(0, 'bytesPerConn'), unit: 'KiB', op: '<=', limit: 1.0 })
   }
   for (const runtime of ['node', 'bun', 'deno']) {
