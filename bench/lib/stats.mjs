@@ -28,9 +28,12 @@ export function series(run, runtime, impl, scenario, pick) {
 
 /** Round-by-round ratios of `impl` over `base` for one figure. */
 export function pairedRatios(run, runtime, impl, base, scenario, pick) {
-  const a = series(run, runtime, impl, scenario, pick)
-  const b = series(run, runtime, base, scenario, pick)
-  return a.map((x, i) => x / b[i]).filter((r) => Number.isFinite(r))
+  return ratiosOf(series(run, runtime, impl, scenario, pick), series(run, runtime, base, scenario, pick))
+}
+
+/** Round i of `values` over round i of `baseline`, leaving out rounds either side failed. */
+export function ratiosOf(values, baseline) {
+  return values.map((x, i) => x / baseline[i]).filter((r) => Number.isFinite(r))
 }
 
 /** The first error of a row's scenario, if every round failed. */

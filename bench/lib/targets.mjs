@@ -3,7 +3,7 @@
  * runtime. A target is met only when every round's paired ratio clears it (the whole
  * spread, not the median).
  */
-import { series, spread } from './stats.mjs'
+import { ratiosOf, series, spread } from './stats.mjs'
 
 const step = (k, key) => (r) => r.steps?.[k]?.[key]
 
@@ -56,7 +56,7 @@ export function evaluate(run) {
     .map((t) => {
       const own = series(run, t.runtime, t.impl, t.scenario, t.pick)
       const base = baseSeries(run, t.runtime, t.base, t.scenario, t.pick)
-      const s = spread(own.map((x, i) => x / base[i]).filter((r) => Number.isFinite(r)))
+      const s = spread(ratiosOf(own, base))
       const met = s ? (t.op === '<=' ? s.max <= t.limit : s.min >= t.limit) : null
       return {
         ...t,

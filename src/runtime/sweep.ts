@@ -51,6 +51,8 @@ export class Sweep {
   readonly #members = new Set<Swept>()
   /** Watched members whose check threw: no longer looked at. */
   readonly #failed = new WeakSet<Swept>()
+  /** Whether any member ever failed: until then a tick looks nothing up in `failed`. */
+  #anyFailed = false
   #at = Infinity
   readonly #wake = () => this.tick()
 
@@ -109,13 +111,16 @@ export class Sweep {
 
   /** Runs one member's due checks: when it next needs a look (Infinity once it failed). */
   #check(member: Swept, now: number): number {
-    if (this.#failed.has(member)) return Infinity
+    if (this.#anyFailed && this.#failed.has(member)) return Infinity
     try {
       return member.sweep(now)
     } catch (error) {
       // One connection's failure (a transport that threw on ping) never stops the others.
       console.error('portsocket: a policy check failed:', error)
-      if (!this.#members.delete(member)) this.#failed.add(member)
+      if (!this.#members.delete(member)) {
+        this.#failed.add(member)
+        this.#anyFailed = true
+      }
       return Infinity
     }
   }

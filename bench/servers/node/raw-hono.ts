@@ -2,7 +2,7 @@
 // upgrade routed through a Hono app (Context, routing, query parsing) as portsocket's
 // are, on the same lightweight request portsocket's Node adapter builds. It measures what
 // routing through Hono costs by itself, apart from any WebSocket layer.
-import { createServer, type IncomingMessage } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Hono } from 'hono'
 import { WebSocketServer } from 'ws'
@@ -28,6 +28,6 @@ const server = createServer((req, res) => {
 server.on('upgrade', (incoming: IncomingMessage, socket: Duplex, head: Buffer) => {
   // The routes are synchronous, so Hono answers synchronously: the upgrade is not delayed.
   const response = app.fetch(upgradeRequest(incoming), { incoming, socket, head }) as Response
-  if (response.status !== 200) socket.end(`HTTP/1.1 ${response.status} Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+  if (response.status !== 200) socket.end(`HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ''}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
 })
 server.listen(port, hostname, () => ready('raw-hono node'))
