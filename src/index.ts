@@ -13,6 +13,7 @@ export { ValidationError, type ValidationIssue } from './connection/validation.t
 export { envelope } from './delivery/envelope.ts'
 export { MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './delivery/hub.ts'
 export { MemoryHub } from './delivery/memory-hub.ts'
+export { LocalSockets, type SocketRegistry } from './delivery/local-sockets.ts'
 export { sockets, Sockets, Target } from './delivery/sockets.ts'
 // HTTP: the upgrade inside a Hono route.
 export type { ProtocolSelector, ResolvedOptions, SocketOptions } from './http/options.ts'

@@ -1,5 +1,6 @@
 import type { Payload, SendData } from '../connection/payload.ts'
 import type { ServerSocket } from '../connection/socket.ts'
+import type { SocketRegistry } from './local-sockets.ts'
 
 /** What the registry knows of one connection, wherever it is connected. */
 export interface ConnectionInfo<Data = unknown> {
@@ -52,6 +53,13 @@ export interface FanOut {
    * the messages of a relayed batch (RedisHub) where the runtime has no native publish.
    */
   prepareMany?(payloads: readonly Payload[]): unknown
+  /**
+   * The runtime's open sockets, by id. A hub bound to the runtime finds its local sockets
+   * here instead of keeping a registry of its own (each entry costs memory per
+   * connection). The runtime enters a socket before `attach` and removes it before
+   * `detach`.
+   */
+  readonly sockets?: SocketRegistry
 }
 
 /**

@@ -4,6 +4,7 @@ import type { OutTally } from '../connection/tally.ts'
 import { toPayload, wireBound, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
 import { RESOLVED } from './resolved.ts'
+import { HubSockets } from './local-sockets.ts'
 import { Room } from './room.ts'
 import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
@@ -26,7 +27,8 @@ export interface RunPart {
  */
 export class MemoryHub implements Hub, OutTally {
   #instanceId: string | undefined
-  readonly #sockets = new Map<string, ServerSocket<any>>()
+  /** The local sockets by id: the runtime's registry once bound (see {@link FanOut.sockets}). */
+  readonly #local: HubSockets
   readonly #rooms = new Map<string, Room>()
 
   #fast: FanOut
@@ -46,6 +48,7 @@ export class MemoryHub implements Hub, OutTally {
   constructor(fanOut?: FanOut) {
     this.#fast = fanOut ?? {}
     this.#given = fanOut !== undefined
+    this.#local = new HubSockets(fanOut?.sockets)
   }
 
   /** The runtime's fast path (see {@link FanOut}). */
@@ -55,6 +58,7 @@ export class MemoryHub implements Hub, OutTally {
 
   bind(fanOut: FanOut): void {
     if (!this.#given) this.#fast = fanOut
+    this.#local.bind(fanOut.sockets)
   }
 
   get instanceId(): string {
@@ -63,7 +67,7 @@ export class MemoryHub implements Hub, OutTally {
   }
 
   attach(socket: ServerSocket<any>): void {
-    this.#sockets.set(socket.id, socket)
+    this.#local.attached(socket)
     if (this.#broadcasting) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
   }
 
@@ -73,7 +77,7 @@ export class MemoryHub implements Hub, OutTally {
     const rooms = connectionOf(socket).roomSet
     if (typeof rooms === 'string') this.#leave(socket, rooms)
     else if (rooms) for (const room of [...rooms]) this.#leave(socket, room)
-    this.#sockets.delete(socket.id)
+    this.#local.detached(socket)
   }
 
   restore(socket: ServerSocket<any>, rooms: readonly string[]): void {
@@ -84,7 +88,7 @@ export class MemoryHub implements Hub, OutTally {
   join(socket: ServerSocket<any>, room: string): Promise<void> {
     try {
       checkRoomName(room)
-      if (this.#sockets.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
+      if (this.#local.view.get(socket.id) !== socket) throw new RoomError('join() needs an open socket')
       this.#join(socket, room, socket.options.presence)
     } catch (error) {
       return Promise.reject(error)
@@ -151,7 +155,7 @@ export class MemoryHub implements Hub, OutTally {
       const missing: string[] = []
       const targets = new Set<ServerSocket<any>>()
       for (const id of idList(to.ids)) {
-        const socket = this.#sockets.get(id)
+        const socket = this.#local.view.get(id)
         if (socket) targets.add(socket)
         else missing.push(id)
       }
@@ -164,9 +168,9 @@ export class MemoryHub implements Hub, OutTally {
     }
     if (!this.#broadcasting && this.#fast.publish) {
       this.#broadcasting = true
-      for (const socket of this.#sockets.values()) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
+      for (const socket of this.#local.view.values()) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
     }
-    return { delivered: this.#fanOut(this.#sockets.values(), payload, except, ALL_TOPIC), missing: [] }
+    return { delivered: this.#fanOut(this.#local.view.values(), payload, except, ALL_TOPIC), missing: [] }
   }
 
   /**
@@ -190,7 +194,7 @@ export class MemoryHub implements Hub, OutTally {
       let end = start
       while (end < parts.length && parts[end]!.except.length === 0) end++
       if (end - start >= 2) {
-        count += this.#fanOutMany(room ? room.members.keys() : this.#sockets.values(), parts, start, end)
+        count += this.#fanOutMany(room ? room.members.keys() : this.#local.view.values(), parts, start, end)
         start = end
       } else {
         // One message alone, or one that leaves someone out: as it would go alone.
@@ -231,7 +235,7 @@ export class MemoryHub implements Hub, OutTally {
     const fanOut = this.#fast
     const { publish, prepare } = fanOut
     if (publish && topic !== undefined && except.length <= 1) {
-      const skip = except.length ? this.#sockets.get(except[0]!) : undefined
+      const skip = except.length ? this.#local.view.get(except[0]!) : undefined
       const status = (except.length === 0 || skip) && publish.call(fanOut, topic, payload, skip)
       if (status) {
         // Send buffers are read (a native call per member on Bun) only when the publish
@@ -280,11 +284,11 @@ export class MemoryHub implements Hub, OutTally {
   }
 
   async connections(): Promise<ConnectionInfo[]> {
-    return [...this.#sockets.values()].map((s) => this.#info(s))
+    return [...this.#local.view.values()].map((s) => this.#info(s))
   }
 
   async connection(id: string): Promise<ConnectionInfo | undefined> {
-    const socket = this.#sockets.get(id)
+    const socket = this.#local.view.get(id)
     return socket && this.#info(socket)
   }
 
@@ -297,14 +301,14 @@ export class MemoryHub implements Hub, OutTally {
   }
 
   async update(id: string, data: unknown): Promise<boolean> {
-    const socket = this.#sockets.get(id)
+    const socket = this.#local.view.get(id)
     if (!socket) return false
     socket.data = data
     return true
   }
 
   async disconnect(id: string, code = 1000, reason = ''): Promise<boolean> {
-    const socket = this.#sockets.get(id)
+    const socket = this.#local.view.get(id)
     if (!socket) return false
     socket.close(code, reason)
     return true

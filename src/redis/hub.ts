@@ -6,6 +6,7 @@ import { leaseTiming, Probe, type LeaseTiming } from './lease.ts'
 import { idList, presenceOf, toPayload, type Payload } from './local.ts'
 import { dataOf, metaOf, parseEntries } from './registry.ts'
 import { connectionInfo } from '../delivery/hub.ts'
+import { HubSockets } from '../delivery/local-sockets.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
@@ -57,7 +58,8 @@ export interface RedisHubOptions {
 export class RedisHub implements Hub {
   readonly instanceId: string
   #local: MemoryHub
-  readonly #sockets = new Map<string, ServerSocket<any>>()
+  /** The local sockets by id: the runtime's registry once bound (see `FanOut.sockets`). */
+  readonly #sockets = new HubSockets()
   /** Local members per room, to subscribe on the first and unsubscribe after the last. */
   readonly #roomCounts = new Map<string, number>()
   readonly #redis: Connection
@@ -114,6 +116,7 @@ export class RedisHub implements Hub {
   /** @internal the runtime hands over its fan-out fast path (called once, before any socket). */
   bind(fanOut: FanOut): void {
     this.#local = new MemoryHub(fanOut)
+    this.#sockets.bind(fanOut.sockets)
   }
 
   /**
@@ -133,15 +136,14 @@ export class RedisHub implements Hub {
 
   attach(socket: ServerSocket<any>): void {
     this.#local.attach(socket)
-    this.#sockets.set(socket.id, socket)
+    this.#sockets.attached(socket)
     this.#write('add', [this.instanceId, socket.id, metaOf(socket), dataOf(socket.data)])
   }
 
   detach(socket: ServerSocket<any>): void {
     const rooms = [...socket.rooms]
     this.#local.detach(socket)
-    if (this.#sockets.get(socket.id) !== socket) return
-    this.#sockets.delete(socket.id)
+    if (!this.#sockets.detached(socket)) return
     const args = [this.instanceId, socket.id, '']
     const emptied: string[] = []
     for (const room of rooms) {
@@ -170,14 +172,14 @@ export class RedisHub implements Hub {
     // Subscribed before registered: whoever sees the member in the registry reaches it.
     if (this.#count(room, 1) === 1) await this.#subs.ensure(this.#keys.room(room))
     // It may have left or closed meanwhile; the write that did that has gone out already.
-    if (this.#sockets.get(socket.id) !== socket || !socket.rooms.has(room)) return
+    if (this.#sockets.view.get(socket.id) !== socket || !socket.rooms.has(room)) return
     await this.#write('add', [this.instanceId, socket.id, metaOf(socket), dataOf(socket.data), room, this.#presence(socket, room, 'join')])
   }
 
   async leave(socket: ServerSocket<any>, room: string): Promise<void> {
     const had = socket.rooms.has(room)
     await this.#local.leave(socket, room)
-    if (!had || socket.rooms.has(room) || this.#sockets.get(socket.id) !== socket) return
+    if (!had || socket.rooms.has(room) || this.#sockets.view.get(socket.id) !== socket) return
     const last = this.#count(room, -1) === 0
     const written = this.#write('remove', [this.instanceId, socket.id, metaOf(socket), room, last ? '1' : '0', this.#presence(socket, room, 'leave')])
     if (last) this.#subs.release(this.#keys.room(room))
@@ -225,7 +227,7 @@ export class RedisHub implements Hub {
   async #sendToIds(ids: readonly string[], payload: Payload): Promise<Delivered> {
     const local: string[] = []
     const remote: string[] = []
-    for (const id of new Set(ids)) (this.#sockets.has(id) ? local : remote).push(id)
+    for (const id of new Set(ids)) (this.#isLocal(id) ? local : remote).push(id)
     // The remote part is handed over first, before any await (see send).
     const far = remote.length ? attempt(() => this.#sendIds(remote, payload)) : undefined
     const here = local.length ? await this.#local.send({ ids: local }, payload) : { delivered: 0, missing: [] }
@@ -239,11 +241,11 @@ export class RedisHub implements Hub {
 
   async connections(): Promise<ConnectionInfo[]> {
     const remote = parseEntries(await this.#call('list', []), this.instanceId)
-    return [...this.#localInfos(this.#sockets.values()), ...remote]
+    return [...this.#localInfos(this.#sockets.view.values()), ...remote]
   }
 
   async connection(id: string): Promise<ConnectionInfo | undefined> {
-    const socket = this.#sockets.get(id)
+    const socket = this.#sockets.view.get(id)
     if (socket) return connectionInfo(socket, this.instanceId)
     return parseEntries(await this.#call('get', [id]), this.instanceId)[0]
   }
@@ -257,12 +259,12 @@ export class RedisHub implements Hub {
 
   async members(room: string): Promise<ConnectionInfo[]> {
     const remote = parseEntries(await this.#call('members', [room]), this.instanceId)
-    const local = [...this.#sockets.values()].filter((socket) => socket.rooms.has(room))
+    const local = [...this.#sockets.view.values()].filter((socket) => socket.rooms.has(room))
     return [...this.#localInfos(local), ...remote]
   }
 
   async update(id: string, data: unknown): Promise<boolean> {
-    const socket = this.#sockets.get(id)
+    const socket = this.#sockets.view.get(id)
     if (socket) {
       socket.data = data
       this.#write('setData', [this.instanceId, id, dataOf(data)])
@@ -273,7 +275,7 @@ export class RedisHub implements Hub {
   }
 
   async disconnect(id: string, code = 1000, reason = ''): Promise<boolean> {
-    if (this.#sockets.has(id)) return this.#local.disconnect(id, code, reason)
+    if (this.#isLocal(id)) return this.#local.disconnect(id, code, reason)
     checkClose(code, reason)
     return Number(await this.#call('disconnect', [this.instanceId, id, String(code), reason])) === 1
   }
@@ -299,7 +301,12 @@ export class RedisHub implements Hub {
 
   /** The ids of `except` held here: the local hub keeps its native publish when none or one is left. */
   #localOnly(except: readonly string[] | undefined): string[] {
-    return except ? except.filter((id) => this.#sockets.has(id)) : []
+    return except ? except.filter((id) => this.#isLocal(id)) : []
+  }
+
+  /** Whether the connection with this id is held here. */
+  #isLocal(id: string): boolean {
+    return this.#sockets.view.get(id) !== undefined
   }
 
   #localInfos(sockets: Iterable<ServerSocket<any>>): ConnectionInfo[] {
@@ -436,7 +443,7 @@ export class RedisHub implements Hub {
     const id = this.instanceId
     // Issued back to back without awaiting in between, so any later write goes after them.
     const calls = [this.#run('clear', [id, String(this.#lease.ttl)])]
-    for (const socket of this.#sockets.values()) {
+    for (const socket of this.#sockets.view.values()) {
       const args = [id, socket.id, metaOf(socket), dataOf(socket.data)]
       for (const room of socket.rooms) args.push(room, '')
       calls.push(this.#run('add', args))
@@ -482,10 +489,10 @@ export class RedisHub implements Hub {
   async #apply(header: Header, payload: Payload): Promise<void> {
     switch (header.k) {
       case 'i':
-        if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#sockets.has(id)) }, payload)
+        if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#isLocal(id)) }, payload)
         return
       case 'u': {
-        const socket = header.id === undefined ? undefined : this.#sockets.get(header.id)
+        const socket = header.id === undefined ? undefined : this.#sockets.view.get(header.id)
         if (!socket || typeof payload !== 'string') return
         socket.data = JSON.parse(payload)
         // A local write (a join) may have stored the old data after the sender stored the new.
@@ -493,7 +500,7 @@ export class RedisHub implements Hub {
         return
       }
       case 'd':
-        if (header.id !== undefined && this.#sockets.has(header.id)) await this.#local.disconnect(header.id, header.c ?? 1000, header.r ?? '')
+        if (header.id !== undefined && this.#isLocal(header.id)) await this.#local.disconnect(header.id, header.c ?? 1000, header.r ?? '')
         return
     }
   }

@@ -3,6 +3,7 @@ import { Connection } from '../connection/connection.ts'
 import { connectionOf, type ServerSocket } from '../connection/socket.ts'
 import type { FanOut, Hub } from '../delivery/hub.ts'
 import { MemoryHub } from '../delivery/memory-hub.ts'
+import { LocalSockets } from '../delivery/local-sockets.ts'
 import { resolveOptions } from '../http/options.ts'
 import { routeById } from '../http/routes.ts'
 import { handshakeHeaders, takeUpgrade } from '../http/upgrade.ts'
@@ -66,8 +67,8 @@ export interface RuntimeOptions {
 export abstract class Runtime<Env = unknown> implements FanOut {
   /** The runtime's name: `node`, `bun`, `deno` or `workerd`. */
   abstract readonly name: string
-  /** The open sockets served through this runtime instance. */
-  readonly sockets = new Set<ServerSocket<any>>()
+  /** The open sockets served through this runtime instance; its hub looks them up here (`FanOut.sockets`). */
+  readonly sockets = new LocalSockets()
   /** The registry and delivery service for this server's sockets. */
   readonly hub: Hub
   /** The one sweep that runs every socket's policy timers. */
