@@ -31,7 +31,8 @@ export class LocalSockets implements SocketRegistry {
   }
 
   has(socket: ServerSocket<any>): boolean {
-    return this.#byId.get(socket?.id) === socket
+    // As a Set answers for anything, `undefined` included: only a member is found.
+    return socket != null && this.#byId.get(socket.id) === socket
   }
 
   /** Enters an open socket (replacing any other with its id, as a hub's registry did). */

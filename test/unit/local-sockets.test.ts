@@ -61,6 +61,8 @@ describe('LocalSockets', () => {
     const impostor = socket('same')
     sockets.add(a)
     expect(sockets.has(impostor)).toBe(false)
+    // Whatever a Set would be asked: only a member is in it.
+    for (const stranger of [undefined, null, {}, { id: undefined }, 'same']) expect(sockets.has(stranger as never)).toBe(false)
     expect(sockets.delete(impostor)).toBe(false)
     expect(sockets.get('same')).toBe(a)
     expect(sockets.delete(a)).toBe(true)
