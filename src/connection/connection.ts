@@ -409,9 +409,11 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
     // A socket whose upgrade never completed was never opened: no close to report.
     if (!this.transport) return
     if (error !== undefined) this.report(error)
-    // Spelled out: a spread followed by more properties takes V8's slow path, which was
-    // most of the core's own time per close in a CPU profile of Node.
-    const summary: CloseSummary = {
+    // Only for a route with a close hook, and taken now: the counts and duration as the
+    // connection ended, even when the hook runs later. Spelled out: a spread followed by more
+    // properties takes V8's slow path, which was most of the core's own time per close in a
+    // CPU profile of Node.
+    const summary: CloseSummary | undefined = this.hooks?.close && {
       code,
       reason,
       duration: Date.now() - this.connectedAt,
@@ -419,13 +421,20 @@ export class Connection<Data = any> extends ServerSocket<Data, any> implements S
       messagesOut: this.sent,
       messagesDropped: this.messagesDropped,
     }
-    const close = () => {
-      const hook = this.hooks?.close
-      if (hook) this.#run(() => hook(this, summary))
+    if (this.#busy) rare.closeJob = () => this.#reportClose(code, reason, summary)
+    else this.#reportClose(code, reason, summary)
+  }
+
+  /**
+   * Runs the close hook and the close listeners. The event is made only when a listener
+   * is there to take it, as the open event is (a close without either allocates nothing).
+   */
+  #reportClose(code: number, reason: string, summary: CloseSummary | undefined): void {
+    const hook = this.hooks?.close
+    if (hook && summary) this.#run(() => hook(this, summary))
+    if (this.#rare?.listeners?.get('close')?.length) {
       this.#dispatchEvent('close', { type: 'close', code, reason, wasClean: code !== CloseCode.Abnormal, target: this })
     }
-    if (this.#busy) rare.closeJob = close
-    else close()
   }
 
   /** Drops every message still waiting for the hooks (the connection left OPEN). */

@@ -96,6 +96,24 @@ describe('ordering', () => {
     expect(summary).toMatchObject({ code: 1000, messagesIn: 3, messagesDropped: 2 })
   })
 
+  it('a close listener added by a hook still running when the connection ended gets the close event', async () => {
+    const slow = gate()
+    const closes: unknown[] = []
+    const { socket, open, received, detached } = make({}, {
+      async message(s) {
+        await slow.promise
+        s.addEventListener('close', (e) => void closes.push([e.code, e.reason, e.wasClean]))
+      },
+    })
+    open()
+    received('a')
+    detached(1006, '')
+    expect(socket.readyState).toBe(3)
+    slow.open()
+    await tick()
+    expect(closes).toEqual([[1006, '', false]])
+  })
+
   it('a close started by the server drops what is queued', async () => {
     const seen: string[] = []
     const slow = gate()
