@@ -21,7 +21,9 @@ export const CloseCode = {
   TryAgainLater: 1013,
 } as const
 
-/** Whether a code may be sent in a close frame by the application (RFC 6455 §7.4). */
+/** Whether a code may be sent in a close frame by the application (RFC 6455 §7.4): an integer in those ranges. */
 export function isSendableCloseCode(code: number): boolean {
+  // A close frame carries an unsigned 16-bit integer: 3000.5 is in range, and no code.
+  if (!Number.isInteger(code)) return false
   return code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006)
 }

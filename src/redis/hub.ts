@@ -6,6 +6,7 @@ import { leaseTiming, Probe, type LeaseTiming } from './lease.ts'
 import { idList, presenceOf, toPayload, type Payload } from './local.ts'
 import { dataOf, metaOf, parseEntries } from './registry.ts'
 import { connectionInfo } from '../delivery/hub.ts'
+import { isSendableCloseCode } from '../connection/close-codes.ts'
 import { HubSockets } from '../delivery/local-sockets.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
@@ -560,8 +561,7 @@ function unavailable(error: unknown, delivered: Delivered | undefined): HubUnava
 
 /** The checks `ServerSocket.close` makes, made before asking another instance. */
 function checkClose(code: number, reason: string): void {
-  const sendable = code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006)
-  if (!Number.isInteger(code) || !sendable) throw new RangeError(`close code ${code} cannot be sent`)
+  if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent`)
   if (new TextEncoder().encode(reason).length > 123) throw new RangeError('close reason is longer than 123 bytes')
 }
 

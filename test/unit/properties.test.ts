@@ -318,10 +318,15 @@ describe('close codes and reasons', () => {
 
   it('isSendableCloseCode is true exactly for 1000–1003, 1007–1014 and 3000–4999', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.double(), fc.constantFrom(Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e308, -0, NaN, Infinity, 1000.5)), (code) => {
+      fc.property(fc.oneof(fc.integer({ min: -10, max: 70_000 }), fc.double(), fc.constantFrom(Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e308, -0, NaN, Infinity, 1000.5, 1001.5, 3000.5, 4999.25)), (code) => {
         expect(isSendableCloseCode(code)).toBe(Number.isInteger(code) && documented(code))
       }),
     )
+  })
+
+  it('isSendableCloseCode refuses a fraction inside every sendable range (a close frame carries an integer)', () => {
+    for (const code of [1000.5, 1001.5, 1013.9, 3000.5, 4999.25]) expect(isSendableCloseCode(code)).toBe(false)
+    for (const code of [1000, 1001, 1013, 3000, 4999]) expect(isSendableCloseCode(code)).toBe(true)
   })
 
   it('socket.close(code, reason) either throws RangeError or sends exactly that code and reason', () => {
