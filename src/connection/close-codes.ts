@@ -21,6 +21,18 @@ export const CloseCode = {
   TryAgainLater: 1013,
 } as const
 
+import { utf8Length } from './message.ts'
+
+/**
+ * Throws a RangeError unless `code` and `reason` fit a close frame the application may
+ * send: a sendable code and at most 123 bytes of UTF-8. What `socket.close` and a hub's
+ * `disconnect` check before anything is closed.
+ */
+export function checkCloseArguments(code: number, reason: string): void {
+  if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent`)
+  if (utf8Length(reason) > 123) throw new RangeError('close reason is longer than 123 bytes')
+}
+
 /** Whether a code may be sent in a close frame by the application (RFC 6455 §7.4): an integer in those ranges. */
 export function isSendableCloseCode(code: number): boolean {
   // A close frame carries an unsigned 16-bit integer: 3000.5 is in range, and no code.

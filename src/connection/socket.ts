@@ -4,14 +4,14 @@ import { socketsOf, type Sockets, type Target } from '../delivery/sockets.ts'
 import type { ResolvedOptions } from '../http/options.ts'
 import type { SocketHooks } from './hooks.ts'
 import type { AnyEvents, EmitArgs, EventMap } from './contract.ts'
-import { CloseCode, isSendableCloseCode } from './close-codes.ts'
+import { checkCloseArguments, CloseCode } from './close-codes.ts'
 import { EPOCH, sinceEpoch } from './epoch.ts'
 import { newId } from './id.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import type { Connection } from './connection.ts'
 import type { CloseInfo, SocketEventMap } from './events.ts'
 import { ReadyState } from './lifecycle.ts'
-import { utf8Length, type Message } from './message.ts'
+import type { Message } from './message.ts'
 import { toPayload, type SendData } from './payload.ts'
 
 export { ReadyState }
@@ -226,8 +226,7 @@ export class ServerSocket<Data = unknown, Out extends EventMap = AnyEvents> {
    * Closing twice is a no-op.
    */
   close(code: number = CloseCode.Normal, reason = ''): void {
-    if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent`)
-    if (utf8Length(reason) > 123) throw new RangeError('close reason is longer than 123 bytes')
+    checkCloseArguments(code, reason)
     connectionOf(this).beginClose(code, reason)
   }
 

@@ -6,7 +6,7 @@ import { leaseTiming, Probe, type LeaseTiming } from './lease.ts'
 import { idList, presenceOf, toPayload, type Payload } from './local.ts'
 import { dataOf, metaOf, parseEntries } from './registry.ts'
 import { connectionInfo } from '../delivery/hub.ts'
-import { isSendableCloseCode } from '../connection/close-codes.ts'
+import { checkCloseArguments } from '../connection/close-codes.ts'
 import { HubSockets } from '../delivery/local-sockets.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
@@ -277,7 +277,7 @@ export class RedisHub implements Hub {
 
   async disconnect(id: string, code = 1000, reason = ''): Promise<boolean> {
     if (this.#isLocal(id)) return this.#local.disconnect(id, code, reason)
-    checkClose(code, reason)
+    checkCloseArguments(code, reason)
     return Number(await this.#call('disconnect', [this.instanceId, id, String(code), reason])) === 1
   }
 
@@ -557,12 +557,6 @@ async function finish<T>(started: Promise<Attempt<T>>, delivered: Delivered): Pr
 function unavailable(error: unknown, delivered: Delivered | undefined): HubUnavailableError {
   if (error instanceof HubUnavailableError) return new HubUnavailableError(error.message, { delivered })
   return new HubUnavailableError(`Redis failed: ${(error as Error)?.message ?? error}`, { cause: error, delivered })
-}
-
-/** The checks `ServerSocket.close` makes, made before asking another instance. */
-function checkClose(code: number, reason: string): void {
-  if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} cannot be sent`)
-  if (new TextEncoder().encode(reason).length > 123) throw new RangeError('close reason is longer than 123 bytes')
 }
 
 const NO_IDS: readonly string[] = []
