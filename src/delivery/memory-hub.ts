@@ -34,6 +34,8 @@ export class MemoryHub implements Hub, OutTally {
   #fast: FanOut
 
   readonly #given: boolean
+  /** The runtime that bound the hub first. */
+  #bound: FanOut | undefined
 
   /**
    * Whether sockets are subscribed to {@link ALL_TOPIC}: only from the first broadcast on,
@@ -57,7 +59,12 @@ export class MemoryHub implements Hub, OutTally {
   }
 
   bind(fanOut: FanOut): void {
-    if (!this.#given) this.#fast = fanOut
+    if (!this.#given) {
+      // A second runtime (one hub shared by two servers): one runtime's native publish or
+      // frames reach only its own sockets, so the hub sends to each member in turn.
+      this.#fast = this.#bound === undefined || this.#bound === fanOut ? fanOut : {}
+      this.#bound = fanOut
+    }
     this.#local.bind(fanOut.sockets)
   }
 

@@ -58,7 +58,7 @@ export interface RedisHubOptions {
  */
 export class RedisHub implements Hub {
   readonly instanceId: string
-  #local: MemoryHub
+  readonly #local = new MemoryHub()
   /** The local sockets by id: the runtime's registry once bound (see `FanOut.sockets`). */
   readonly #sockets = new HubSockets()
   /** Local members per room, to subscribe on the first and unsubscribe after the last. */
@@ -96,7 +96,6 @@ export class RedisHub implements Hub {
     this.#scripts = new Scripts(prefix)
     this.#batch = new SendBatch(this.instanceId, (args) => this.#sendBatch(args), unavailable)
     this.#onError = options.onError ?? ((error) => this.#logOnce(error))
-    this.#local = new MemoryHub()
     this.#started = new Promise((resolve) => (this.#markStarted = resolve))
     const report = (error: unknown) => this.#report(error)
     this.#redis = commandConnection(options.client, report)
@@ -116,7 +115,9 @@ export class RedisHub implements Hub {
 
   /** @internal the runtime hands over its fan-out fast path (called once, before any socket). */
   bind(fanOut: FanOut): void {
-    this.#local = new MemoryHub(fanOut)
+    // Through the local hub's own bind, so a second runtime (one hub shared by two
+    // servers) keeps the first one's sockets in their rooms.
+    this.#local.bind(fanOut)
     this.#sockets.bind(fanOut.sockets)
   }
 

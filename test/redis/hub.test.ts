@@ -251,6 +251,29 @@ describe.each(clientKinds)('RedisHub with %s', (kind) => {
     expect(texts(a1.transport)).not.toContain('lost')
   })
 
+  it('shared by two servers in one process, keeps the rooms of the first when the second binds', async () => {
+    const { instances: [a, b] } = await cluster(kind, 2)
+    const a1 = a!.open('a1')
+    await a1.socket.join('r')
+    // A second server on the same hub, made after the first has a member in a room.
+    const second = new FakeRuntime(a!.hub)
+    const s1 = new Connection({ url: 'ws://x/s1', protocol: '', data: { name: 's1' }, options: resolveOptions({}), hooks: undefined })
+    const s1In = new FakeTransport()
+    second.open(s1, s1In)
+    await s1.join('r')
+    expect([...a1.socket.rooms]).toEqual(['r'])
+    expect((await b!.hub.members('r')).map((m) => m.id).sort()).toEqual([a1.id, s1.id].sort())
+    expect(await a!.hub.send({ room: 'r' }, 'here')).toEqual({ delivered: 2, missing: [] })
+    expect(await b!.hub.send({ room: 'r' }, 'there')).toEqual({ delivered: 2, missing: [] })
+    await eventually(() => {
+      expect(texts(a1.transport)).toEqual(['here', 'there'])
+      expect(texts(s1In)).toEqual(['here', 'there'])
+    })
+    second.detached(s1, 1000, '')
+    a1.runtime.detached(a1.socket, 1000, '')
+    await eventually(async () => expect(await b!.hub.rooms()).toEqual([]))
+  })
+
   it('removes everything it wrote on close', async () => {
     const { prefix, instances: [a] } = await cluster(kind, 1)
     const a1 = a!.open('a1')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Connection } from '../../src/connection/connection.ts'
-import type { ServerSocket } from '../../src/connection/socket.ts'
+import { connectionOf, type ServerSocket } from '../../src/connection/socket.ts'
+import type { Payload } from '../../src/connection/payload.ts'
 import { LocalSockets } from '../../src/delivery/local-sockets.ts'
 import { MemoryHub } from '../../src/delivery/memory-hub.ts'
 import { resolveOptions } from '../../src/http/options.ts'
@@ -23,6 +24,32 @@ class FakeRuntime extends Runtime {
   readonly name = 'fake'
   protected accept() {
     return undefined
+  }
+}
+
+/** A transport that records what it is sent and which topics it is subscribed to. */
+class TopicTransport extends NullTransport {
+  readonly sent: unknown[] = []
+  readonly topics = new Set<string>()
+  override send(data: unknown) {
+    this.sent.push(data)
+  }
+  subscribe(topic: string) {
+    this.topics.add(topic)
+  }
+  unsubscribe(topic: string) {
+    this.topics.delete(topic)
+  }
+}
+
+/** A runtime with native publish that, like a Bun server's, reaches only its own sockets. */
+class TopicRuntime extends FakeRuntime {
+  override publish(topic: string, payload: Payload, except: ServerSocket<any> | undefined): boolean {
+    for (const member of this.sockets) {
+      const transport = connectionOf(member).transport as TopicTransport
+      if (member !== except && transport.topics.has(topic)) transport.sent.push(payload)
+    }
+    return true
   }
 }
 
@@ -117,6 +144,26 @@ describe('one registry per runtime', () => {
     expect(await hub.connections()).toEqual([])
     // Each server still lists only its own sockets.
     expect(first.sockets.size + second.sockets.size).toBe(0)
+  })
+
+  it('one hub shared by two servers with native publish reaches the room members of both', async () => {
+    // Each server's publish reaches only its own sockets (as Bun's topics do), so a hub
+    // serving two runtimes cannot use one runtime's publish for both.
+    const hub = new MemoryHub()
+    const first = new TopicRuntime(hub)
+    const a = socket()
+    const aIn = new TopicTransport()
+    first.open(a, aIn)
+    await a.join('r')
+    const second = new TopicRuntime(hub)
+    const b = socket()
+    const bIn = new TopicTransport()
+    second.open(b, bIn)
+    await b.join('r')
+    expect(await hub.send({ room: 'r' }, 'x')).toEqual({ delivered: 2, missing: [] })
+    expect(await hub.send({ all: true }, 'y')).toEqual({ delivered: 2, missing: [] })
+    expect(aIn.sent).toEqual(['x', 'y'])
+    expect(bIn.sent).toEqual(['x', 'y'])
   })
 
   it('a hub used alone keeps a registry of its own', async () => {
