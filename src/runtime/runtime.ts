@@ -217,7 +217,7 @@ export abstract class Runtime<Env = unknown> implements FanOut {
     return connectionOf(socket).transport
   }
 
-  /** When the socket's last message arrived (ms since the epoch). */
+  /** When the socket's last message arrived (ms since the epoch); kept only on a route with an idle timeout. */
   protected lastMessageAt(socket: ServerSocket<any>): number {
     return connectionOf(socket).lastMessageAt
   }
