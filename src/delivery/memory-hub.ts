@@ -144,7 +144,7 @@ export class MemoryHub implements Hub, OutTally {
     const record = this.#rooms.get(room)
     if (!record) return
     const payload = envelope('presence', { room, action, member: { id: socket.id, data: socket.data } })
-    this.#fanOut(record.members.keys(), payload, [socket.id], room, record)
+    this.#fanOut(record, payload, [socket.id], room)
   }
 
   async send(to: Recipients, data: SendData): Promise<Delivered> {
@@ -171,7 +171,7 @@ export class MemoryHub implements Hub, OutTally {
     const except = idList(to.except)
     if ('room' in to) {
       const record = this.#rooms.get(to.room)
-      return { delivered: record ? this.#fanOut(record.members.keys(), payload, except, to.room, record) : 0, missing: [] }
+      return { delivered: record ? this.#fanOut(record, payload, except, to.room) : 0, missing: [] }
     }
     if (!this.#broadcasting && this.#fast.publish) {
       this.#broadcasting = true
@@ -230,17 +230,12 @@ export class MemoryHub implements Hub, OutTally {
 
   /**
    * Hands one payload to each recipient once; a closed or failing one never stops the
-   * rest. `room` is given when the recipients are a room's members.
+   * rest. `to` is a room (its members) or the recipients themselves.
    */
-  #fanOut(
-    recipients: Iterable<ServerSocket<any>>,
-    payload: Payload,
-    except: readonly string[],
-    topic: string | undefined,
-    room?: Room,
-  ): number {
+  #fanOut(to: Room | Iterable<ServerSocket<any>>, payload: Payload, except: readonly string[], topic: string | undefined): number {
     const fanOut = this.#fast
     const { publish, prepare } = fanOut
+    const room = to instanceof Room ? to : undefined
     if (publish && topic !== undefined && except.length <= 1) {
       const skip = except.length ? this.#local.view.get(except[0]!) : undefined
       const status = (except.length === 0 || skip) && publish.call(fanOut, topic, payload, skip)
@@ -248,16 +243,20 @@ export class MemoryHub implements Hub, OutTally {
         // Send buffers are read (a native call per member on Bun) only when the publish
         // saw a recipient buffering: no buffer, no slow consumer to find.
         const check = status !== true
-        // Nobody buffering: a room counts the publish once for all its members.
+        // Nobody buffering: a room counts the publish once for all its members, and
+        // makes no iterator over them (on Bun, making one per publish cost more than the
+        // rest of the room send).
         if (room && !check) return room.countPublish(skip)
         let count = 0
-        for (const socket of recipients) if (socket !== skip && connectionOf(socket).countDelivered(check)) count++
+        for (const socket of room ? room.members.keys() : (to as Iterable<ServerSocket<any>>)) {
+          if (socket !== skip && connectionOf(socket).countDelivered(check)) count++
+        }
         return count
       }
     }
     const prepared = prepare?.call(fanOut, payload)
     let count = 0
-    for (const socket of recipients) {
+    for (const socket of room ? room.members.keys() : (to as Iterable<ServerSocket<any>>)) {
       if (except.length && except.includes(socket.id)) continue
       if (connectionOf(socket).deliver(payload, prepared)) count++
     }
