@@ -28,12 +28,17 @@ class FakeRuntime extends Runtime {
 }
 
 /** A transport that records what it is sent and which topics it is subscribed to. */
-class TopicTransport extends NullTransport {
+class TopicTransport implements Transport {
+  bufferedAmount = 0
+  extensions = ''
+  checksLiveness = true
   readonly sent: unknown[] = []
   readonly topics = new Set<string>()
-  override send(data: unknown) {
+  send(data: unknown) {
     this.sent.push(data)
   }
+  close() {}
+  terminate() {}
   subscribe(topic: string) {
     this.topics.add(topic)
   }
