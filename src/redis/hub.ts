@@ -113,7 +113,7 @@ export class RedisHub implements Hub {
     void this.#beat()
   }
 
-  /** @internal the runtime hands over its fan-out fast path (called once, before any socket). */
+  /** @internal a runtime hands over its fan-out fast path (each runtime that uses the hub, before its sockets). */
   bind(fanOut: FanOut): void {
     // Through the local hub's own bind, so a second runtime (one hub shared by two
     // servers) keeps the first one's sockets in their rooms.

@@ -5,7 +5,7 @@ import type { Payload } from '../../src/connection/payload.ts'
 import { LocalSockets } from '../../src/delivery/local-sockets.ts'
 import { MemoryHub } from '../../src/delivery/memory-hub.ts'
 import { resolveOptions } from '../../src/http/options.ts'
-import { Runtime } from '../../src/runtime/runtime.ts'
+import { FakeRuntime, FakeTransport } from './support.ts'
 import type { Transport } from '../../src/runtime/transport.ts'
 
 const options = resolveOptions({})
@@ -20,25 +20,9 @@ class NullTransport implements Transport {
   terminate() {}
 }
 
-class FakeRuntime extends Runtime {
-  readonly name = 'fake'
-  protected accept() {
-    return undefined
-  }
-}
-
-/** A transport that records what it is sent and which topics it is subscribed to. */
-class TopicTransport implements Transport {
-  bufferedAmount = 0
-  extensions = ''
-  checksLiveness = true
-  readonly sent: unknown[] = []
+/** A transport that also keeps which topics it is subscribed to. */
+class TopicTransport extends FakeTransport {
   readonly topics = new Set<string>()
-  send(data: unknown) {
-    this.sent.push(data)
-  }
-  close() {}
-  terminate() {}
   subscribe(topic: string) {
     this.topics.add(topic)
   }
