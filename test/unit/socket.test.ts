@@ -292,7 +292,8 @@ describe('message order', () => {
     open()
     wire.received('slow')
     wire.received('fast')
-    await new Promise((r) => setTimeout(r, 80))
+    // Until both have ended (not a fixed wait: a loaded machine may run the timers late).
+    for (const deadline = Date.now() + 5000; log.length < 4 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5))
     expect(log).toEqual(['start slow', 'end slow', 'start fast', 'end fast'])
   })
 
