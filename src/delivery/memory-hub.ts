@@ -4,7 +4,7 @@ import type { OutTally } from '../connection/tally.ts'
 import { toPayload, wireBound, type Payload, type SendData } from '../connection/payload.ts'
 import { envelope } from './envelope.ts'
 import { RESOLVED } from './resolved.ts'
-import { HubSockets } from './local-sockets.ts'
+import { HubSockets, type SocketRegistry } from './local-sockets.ts'
 import { Room } from './room.ts'
 import { checkRoomName, connectionInfo, idList, MAX_ROOM_NAME, RoomError, type ConnectionInfo, type Delivered, type FanOut, type Hub, type Recipients } from './hub.ts'
 
@@ -53,6 +53,11 @@ export class MemoryHub implements Hub, OutTally {
     this.#local = new HubSockets(fanOut?.sockets)
   }
 
+  /** The local sockets by id: the bound runtime's registry, or the hub's own (see {@link HubSockets}). */
+  get sockets(): SocketRegistry {
+    return this.#local.view
+  }
+
   /** The runtime's fast path (see {@link FanOut}). */
   get fanOut(): FanOut {
     return this.#fast
@@ -78,13 +83,14 @@ export class MemoryHub implements Hub, OutTally {
     if (this.#broadcasting) connectionOf(socket).transport?.subscribe?.(ALL_TOPIC)
   }
 
-  detach(socket: ServerSocket<any>): void {
+  /** Returns false when the hub never knew the socket (a hub with a registry of its own). */
+  detach(socket: ServerSocket<any>): boolean {
     // From the core's own record, not `socket.rooms` (a new Set for a single room):
     // #leave changes the record, so several rooms are copied first.
     const rooms = connectionOf(socket).roomSet
     if (typeof rooms === 'string') this.#leave(socket, rooms)
     else if (rooms) for (const room of [...rooms]) this.#leave(socket, room)
-    this.#local.detached(socket)
+    return this.#local.detached(socket)
   }
 
   restore(socket: ServerSocket<any>, rooms: readonly string[]): void {

@@ -7,7 +7,6 @@ import { idList, presenceOf, toPayload, type Payload } from './local.ts'
 import { dataOf, metaOf, parseEntries } from './registry.ts'
 import { connectionInfo } from '../delivery/hub.ts'
 import { checkCloseArguments } from '../connection/close-codes.ts'
-import { HubSockets } from '../delivery/local-sockets.ts'
 import { SendBatch } from './batch.ts'
 import { Scripts, type ScriptName } from './scripts.ts'
 import { Subscriptions } from './subscriptions.ts'
@@ -59,8 +58,6 @@ export interface RedisHubOptions {
 export class RedisHub implements Hub {
   readonly instanceId: string
   readonly #local = new MemoryHub()
-  /** The local sockets by id: the runtime's registry once bound (see `FanOut.sockets`). */
-  readonly #sockets = new HubSockets()
   /** Local members per room, to subscribe on the first and unsubscribe after the last. */
   readonly #roomCounts = new Map<string, number>()
   readonly #redis: Connection
@@ -118,7 +115,6 @@ export class RedisHub implements Hub {
     // Through the local hub's own bind, so a second runtime (one hub shared by two
     // servers) keeps the first one's sockets in their rooms.
     this.#local.bind(fanOut)
-    this.#sockets.bind(fanOut.sockets)
   }
 
   /**
@@ -138,14 +134,12 @@ export class RedisHub implements Hub {
 
   attach(socket: ServerSocket<any>): void {
     this.#local.attach(socket)
-    this.#sockets.attached(socket)
     this.#write('add', [this.instanceId, socket.id, metaOf(socket), dataOf(socket.data)])
   }
 
   detach(socket: ServerSocket<any>): void {
     const rooms = [...socket.rooms]
-    this.#local.detach(socket)
-    if (!this.#sockets.detached(socket)) return
+    if (!this.#local.detach(socket)) return
     const args = [this.instanceId, socket.id, '']
     const emptied: string[] = []
     for (const room of rooms) {
@@ -174,14 +168,14 @@ export class RedisHub implements Hub {
     // Subscribed before registered: whoever sees the member in the registry reaches it.
     if (this.#count(room, 1) === 1) await this.#subs.ensure(this.#keys.room(room))
     // It may have left or closed meanwhile; the write that did that has gone out already.
-    if (this.#sockets.view.get(socket.id) !== socket || !socket.rooms.has(room)) return
+    if (this.#local.sockets.get(socket.id) !== socket || !socket.rooms.has(room)) return
     await this.#write('add', [this.instanceId, socket.id, metaOf(socket), dataOf(socket.data), room, this.#presence(socket, room, 'join')])
   }
 
   async leave(socket: ServerSocket<any>, room: string): Promise<void> {
     const had = socket.rooms.has(room)
     await this.#local.leave(socket, room)
-    if (!had || socket.rooms.has(room) || this.#sockets.view.get(socket.id) !== socket) return
+    if (!had || socket.rooms.has(room) || this.#local.sockets.get(socket.id) !== socket) return
     const last = this.#count(room, -1) === 0
     const written = this.#write('remove', [this.instanceId, socket.id, metaOf(socket), room, last ? '1' : '0', this.#presence(socket, room, 'leave')])
     if (last) this.#subs.release(this.#keys.room(room))
@@ -243,11 +237,11 @@ export class RedisHub implements Hub {
 
   async connections(): Promise<ConnectionInfo[]> {
     const remote = parseEntries(await this.#call('list', []), this.instanceId)
-    return [...this.#localInfos(this.#sockets.view.values()), ...remote]
+    return [...this.#localInfos(this.#local.sockets.values()), ...remote]
   }
 
   async connection(id: string): Promise<ConnectionInfo | undefined> {
-    const socket = this.#sockets.view.get(id)
+    const socket = this.#local.sockets.get(id)
     if (socket) return connectionInfo(socket, this.instanceId)
     return parseEntries(await this.#call('get', [id]), this.instanceId)[0]
   }
@@ -261,12 +255,12 @@ export class RedisHub implements Hub {
 
   async members(room: string): Promise<ConnectionInfo[]> {
     const remote = parseEntries(await this.#call('members', [room]), this.instanceId)
-    const local = [...this.#sockets.view.values()].filter((socket) => socket.rooms.has(room))
+    const local = [...this.#local.sockets.values()].filter((socket) => socket.rooms.has(room))
     return [...this.#localInfos(local), ...remote]
   }
 
   async update(id: string, data: unknown): Promise<boolean> {
-    const socket = this.#sockets.view.get(id)
+    const socket = this.#local.sockets.get(id)
     if (socket) {
       socket.data = data
       this.#write('setData', [this.instanceId, id, dataOf(data)])
@@ -308,7 +302,7 @@ export class RedisHub implements Hub {
 
   /** Whether the connection with this id is held here. */
   #isLocal(id: string): boolean {
-    return this.#sockets.view.get(id) !== undefined
+    return this.#local.sockets.get(id) !== undefined
   }
 
   #localInfos(sockets: Iterable<ServerSocket<any>>): ConnectionInfo[] {
@@ -445,7 +439,7 @@ export class RedisHub implements Hub {
     const id = this.instanceId
     // Issued back to back without awaiting in between, so any later write goes after them.
     const calls = [this.#run('clear', [id, String(this.#lease.ttl)])]
-    for (const socket of this.#sockets.view.values()) {
+    for (const socket of this.#local.sockets.values()) {
       const args = [id, socket.id, metaOf(socket), dataOf(socket.data)]
       for (const room of socket.rooms) args.push(room, '')
       calls.push(this.#run('add', args))
@@ -494,7 +488,7 @@ export class RedisHub implements Hub {
         if (Array.isArray(header.ids)) await this.#local.send({ ids: header.ids.filter((id) => this.#isLocal(id)) }, payload)
         return
       case 'u': {
-        const socket = header.id === undefined ? undefined : this.#sockets.view.get(header.id)
+        const socket = header.id === undefined ? undefined : this.#local.sockets.get(header.id)
         if (!socket || typeof payload !== 'string') return
         socket.data = JSON.parse(payload)
         // A local write (a join) may have stored the old data after the sender stored the new.
